@@ -1,0 +1,41 @@
+# doc-search GitOps: the service, its chart, the clusters and the tools that
+# check and promote them. `make run` and `make test` are the two a newcomer needs.
+SHELL := bash
+.SHELLFLAGS := -euo pipefail -c
+GO ?= go
+BIN := $(CURDIR)/.cache/bin
+export PATH := $(BIN):$(PATH)
+
+VERSION := $(shell cat app/VERSION)
+BUILD ?= 0
+COMMIT ?= $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo dev)
+BUILDINFO := github.com/doc-search/gitops/app/internal/buildinfo
+LDFLAGS := -X $(BUILDINFO).Version=$(VERSION) -X $(BUILDINFO).Build=$(BUILD) -X $(BUILDINFO).Commit=$(COMMIT)
+
+.PHONY: run build test deps unit lint bench
+
+## run: serve doc-search on :8080 (metrics on :8000) with its built-in sample corpus
+run:
+	$(GO) run -ldflags '$(LDFLAGS)' ./app/cmd/doc-search
+
+## build: build the doc-search binary into bin/
+build:
+	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o bin/doc-search ./app/cmd/doc-search
+
+## test: every test: installs what they need, then lint, unit and integration tests
+test: deps lint unit
+
+deps:
+	bash scripts/install-deps.sh
+
+unit:
+	$(GO) test -count=1 ./...
+
+## lint: gofmt, go vet, yamllint, shellcheck, actionlint
+lint:
+	@bad=$$(gofmt -l $$(git ls-files '*.go')); if [[ -n "$$bad" ]]; then echo "gofmt needed: $$bad"; exit 1; fi
+	$(GO) vet ./...
+
+## bench: Go benchmarks
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem ./...
