@@ -1,0 +1,183 @@
+// Command doc-search serves full-text search over a corpus of documents;
+// `doc-search query` asks a running server one question.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/doc-search/gitops/app/internal/buildinfo"
+	"github.com/doc-search/gitops/app/internal/config"
+	"github.com/doc-search/gitops/app/internal/corpus"
+	"github.com/doc-search/gitops/app/internal/index"
+	"github.com/doc-search/gitops/app/internal/metrics"
+	"github.com/doc-search/gitops/app/internal/query"
+	"github.com/doc-search/gitops/app/internal/sample"
+	"github.com/doc-search/gitops/app/internal/searchclient"
+	"github.com/doc-search/gitops/app/internal/server"
+)
+
+func main() {
+	if len(os.Args) > 1 && os.Args[1] == "query" {
+		os.Exit(searchclient.Run(context.Background(), os.Args[2:], os.Stdout, os.Stderr))
+	}
+	cfg, err := config.Parse(os.Args[1:], os.Getenv, os.Stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return
+	}
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "doc-search: %v\n", err)
+		os.Exit(2)
+	}
+	log := slog.New(slog.NewJSONHandler(os.Stdout, &slog.HandlerOptions{Level: cfg.LogLevel}))
+	if err := run(cfg, log); err != nil {
+		log.Error("doc-search stopped", slog.Any("error", err))
+		os.Exit(1)
+	}
+}
+
+func run(cfg config.Config, log *slog.Logger) error {
+	info := buildinfo.Current()
+	m := metrics.New(info)
+	srv := server.New(log, m, query.Limits{MaxWords: cfg.MaxQueryWords, MaxBytes: cfg.MaxQueryBytes}, info)
+
+	// Listen before anything else so a taken port fails the start at once.
+	apiLn, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listening on --addr %s: %w", cfg.Addr, err)
+	}
+	metricsLn, err := net.Listen("tcp", cfg.MetricsAddr)
+	if err != nil {
+		apiLn.Close()
+		return fmt.Errorf("listening on --metrics-addr %s: %w", cfg.MetricsAddr, err)
+	}
+	api := newHTTPServer(srv.Handler())
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", promhttp.HandlerFor(m.Registry, promhttp.HandlerOpts{Registry: m.Registry}))
+	metricsSrv := newHTTPServer(mux)
+
+	serveErr := make(chan error, 2)
+	go func() { serveErr <- api.Serve(apiLn) }()
+	go func() { serveErr <- metricsSrv.Serve(metricsLn) }()
+	log.Info("listening", slog.String("addr", apiLn.Addr().String()), slog.String("metrics_addr", metricsLn.Addr().String()),
+		slog.String("version", info.Version), slog.String("build", info.Build), slog.String("commit", info.Commit))
+
+	signals := make(chan os.Signal, 2)
+	signal.Notify(signals, syscall.SIGTERM, syscall.SIGINT)
+	defer signal.Stop(signals)
+
+	buildCtx, cancelBuild := context.WithCancel(context.Background())
+	defer cancelBuild()
+	built := make(chan error, 1)
+	go func() { built <- load(buildCtx, cfg, log, m, srv) }()
+
+	for stop := false; !stop; {
+		select {
+		case err := <-built:
+			if err != nil {
+				shutdown(api, metricsSrv, 0)
+				return err
+			}
+			built = nil
+		case err := <-serveErr:
+			shutdown(api, metricsSrv, 0)
+			return fmt.Errorf("serving: %w", err)
+		case sig := <-signals:
+			log.Info("shutting down: readiness off, still serving", slog.String("signal", sig.String()), slog.String("drain_delay", cfg.DrainDelay.String()))
+			stop = true
+		}
+	}
+	cancelBuild()
+	srv.Drain()
+	select {
+	case <-time.After(cfg.DrainDelay):
+	case sig := <-signals:
+		log.Warn("second signal: skipping the rest of the drain delay", slog.String("signal", sig.String()))
+	}
+	log.Info("closing listeners, waiting for in-flight requests", slog.String("shutdown_timeout", cfg.ShutdownTimeout.String()))
+	if err := shutdown(api, metricsSrv, cfg.ShutdownTimeout); err != nil {
+		return fmt.Errorf("shutting down: %w", err)
+	}
+	log.Info("stopped")
+	return nil
+}
+
+// load waits for the start-up delay, then builds the index and hands it to srv.
+func load(ctx context.Context, cfg config.Config, log *slog.Logger, m *metrics.Metrics, srv *server.Server) error {
+	if cfg.StartupDelay > 0 {
+		log.Info("start-up delay before indexing", slog.String("startup_delay", cfg.StartupDelay.String()))
+		select {
+		case <-time.After(cfg.StartupDelay):
+		case <-ctx.Done():
+			return nil
+		}
+	}
+	var fsys fs.FS = sample.FS
+	source := "built-in sample corpus"
+	if cfg.Data != "" {
+		fsys, source = os.DirFS(cfg.Data), cfg.Data
+	}
+	docs, err := corpus.List(fsys)
+	if err != nil {
+		return fmt.Errorf("loading corpus %s: %w", source, err)
+	}
+	log.Info("indexing", slog.String("corpus", source), slog.Int("documents", len(docs)))
+	start := time.Now()
+	lastLog := start
+	idx, err := index.Build(ctx, fsys, docs, index.Options{
+		Skip: func(d corpus.Document, err error) {
+			m.DocumentsSkipped.Inc()
+			log.Warn("skipping unreadable document", slog.String("file", d.Name), slog.Any("error", err))
+		},
+		Progress: func(n int, bytes int64) {
+			if now := time.Now(); now.Sub(lastLog) >= time.Second {
+				lastLog = now
+				log.Info("indexing progress", slog.Int("documents", n), slog.Int("of", len(docs)),
+					slog.Float64("mb", float64(bytes)/1e6), slog.Float64("mb_per_s", float64(bytes)/1e6/now.Sub(start).Seconds()))
+			}
+		},
+	})
+	if errors.Is(err, context.Canceled) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("indexing corpus %s: %w", source, err)
+	}
+	st := idx.Stats()
+	m.SetIndex(st)
+	srv.SetIndex(idx)
+	log.Info("ready", slog.Int("documents", st.Documents), slog.Int("skipped", st.Skipped), slog.Int("terms", st.Terms),
+		slog.Int("postings", st.Postings), slog.Float64("mb", float64(st.Bytes)/1e6), slog.Float64("index_mb", float64(st.MemBytes)/1e6),
+		slog.Float64("seconds", st.Duration.Seconds()), slog.Float64("mb_per_s", float64(st.Bytes)/1e6/st.Duration.Seconds()))
+	return nil
+}
+
+func newHTTPServer(h http.Handler) *http.Server {
+	return &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       10 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    16 << 10,
+	}
+}
+
+// shutdown stops both servers, letting in-flight requests finish within timeout.
+func shutdown(api, metricsSrv *http.Server, timeout time.Duration) error {
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	return errors.Join(api.Shutdown(ctx), metricsSrv.Shutdown(ctx))
+}

@@ -1,0 +1,79 @@
+package index
+
+import "slices"
+
+// Search returns the sorted numbers of the documents holding every one of
+// the folded words. Lists are intersected smallest first, galloping through
+// the longer ones, so a rare word makes a query cheap whatever comes with it.
+// With one word the result is the index's own list: do not modify it.
+func (x *Index) Search(words []string) []uint32 {
+	if len(words) == 0 {
+		return nil
+	}
+	lists := make([][]uint32, 0, len(words))
+	for _, w := range words {
+		l := x.Postings(w)
+		if len(l) == 0 {
+			return nil
+		}
+		lists = append(lists, l)
+	}
+	slices.SortFunc(lists, func(a, b []uint32) int { return len(a) - len(b) })
+	if len(lists) == 1 {
+		return lists[0]
+	}
+	out := Intersect(make([]uint32, 0, len(lists[0])), lists[0], lists[1])
+	for _, l := range lists[2:] {
+		if len(out) == 0 {
+			break
+		}
+		out = Intersect(out[:0], out, l)
+	}
+	return out
+}
+
+// Intersect appends to dst the values present in both sorted lists a and b
+// and returns it. a should be the shorter: each of its values is looked for
+// in b by galloping (exponential then binary search) from the last match.
+// dst may alias a: values are written no faster than they are read.
+func Intersect(dst, a, b []uint32) []uint32 {
+	lo := 0
+	for _, v := range a {
+		lo = gallop(b, lo, v)
+		if lo == len(b) {
+			break
+		}
+		if b[lo] == v {
+			dst = append(dst, v)
+			lo++
+		}
+	}
+	return dst
+}
+
+// gallop returns the smallest i >= lo with b[i] >= v, or len(b).
+func gallop(b []uint32, lo int, v uint32) int {
+	if lo >= len(b) || b[lo] >= v {
+		return lo
+	}
+	// b[lo] < v: double the step until b[hi] >= v or the end.
+	step := 1
+	hi := lo + step
+	for hi < len(b) && b[hi] < v {
+		lo = hi
+		step <<= 1
+		hi = lo + step
+	}
+	hi = min(hi, len(b))
+	// b[lo] < v <= b[hi] (or hi == len(b)): binary search in (lo, hi].
+	lo++
+	for lo < hi {
+		m := int(uint(lo+hi) >> 1)
+		if b[m] < v {
+			lo = m + 1
+		} else {
+			hi = m
+		}
+	}
+	return lo
+}

@@ -1,0 +1,262 @@
+// Package server is doc-search's HTTP API: search, health, readiness and
+// version, each instrumented and access-logged.
+package server
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"sync/atomic"
+	"time"
+
+	"github.com/doc-search/gitops/app/internal/buildinfo"
+	"github.com/doc-search/gitops/app/internal/index"
+	"github.com/doc-search/gitops/app/internal/metrics"
+	"github.com/doc-search/gitops/app/internal/query"
+)
+
+// Server serves the API. It answers /healthz at once; /readyz and searches
+// wait for SetIndex, and /readyz fails again after Drain.
+type Server struct {
+	log     *slog.Logger
+	metrics *metrics.Metrics
+	limits  query.Limits
+	version []byte // /version body
+
+	idx      atomic.Pointer[searchable]
+	draining atomic.Bool
+
+	idPrefix string
+	idSeq    atomic.Uint64
+}
+
+// searchable is an index with each document ID already JSON-quoted, so a
+// response is a concatenation of ready bytes.
+type searchable struct {
+	idx    *index.Index
+	quoted [][]byte
+}
+
+// New returns a Server that is alive but not ready.
+func New(log *slog.Logger, m *metrics.Metrics, limits query.Limits, info buildinfo.Info) *Server {
+	version, err := json.Marshal(info)
+	if err != nil {
+		panic(err) // three strings always marshal
+	}
+	var prefix [4]byte
+	_, _ = rand.Read(prefix[:])
+	return &Server{
+		log:      log,
+		metrics:  m,
+		limits:   limits,
+		version:  append(version, '\n'),
+		idPrefix: hex.EncodeToString(prefix[:]) + "-",
+	}
+}
+
+// SetIndex makes the server ready to search idx.
+func (s *Server) SetIndex(idx *index.Index) {
+	quoted := make([][]byte, idx.NumDocs())
+	for i := range quoted {
+		q, err := json.Marshal(idx.ID(uint32(i)))
+		if err != nil {
+			panic(err) // a string always marshals
+		}
+		quoted[i] = q
+	}
+	s.idx.Store(&searchable{idx: idx, quoted: quoted})
+}
+
+// Drain marks the server as shutting down: /readyz answers 503 from now on
+// while every other endpoint keeps serving.
+func (s *Server) Drain() { s.draining.Store(true) }
+
+// Ready reports whether /readyz answers 200.
+func (s *Server) Ready() bool { return s.idx.Load() != nil && !s.draining.Load() }
+
+// Handler returns the API's HTTP handler.
+func (s *Server) Handler() http.Handler {
+	routes := map[string]http.Handler{
+		"/":        s.instrument("search", s.search),
+		"/search":  s.instrument("search", s.search),
+		"/healthz": s.instrument("healthz", s.healthz),
+		"/readyz":  s.instrument("readyz", s.readyz),
+		"/version": s.instrument("version", s.versionInfo),
+	}
+	notFound := s.instrument("notfound", func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, http.StatusNotFound, fmt.Sprintf("no such path: %s", r.URL.Path))
+	})
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if h, ok := routes[r.URL.Path]; ok {
+			h.ServeHTTP(w, r)
+			return
+		}
+		notFound.ServeHTTP(w, r)
+	})
+}
+
+func (s *Server) search(w http.ResponseWriter, r *http.Request) {
+	st := s.idx.Load()
+	if st == nil {
+		writeError(w, http.StatusServiceUnavailable, "index is still being built")
+		return
+	}
+	values := r.URL.Query()
+	q, present := values.Get("q"), values.Has("q")
+	words, err := query.Parse(q, present, s.limits)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	docs := st.idx.Search(words)
+	s.metrics.SearchResults.Observe(float64(len(docs)))
+
+	size := len(`{"results":[]}`) + 1
+	for _, d := range docs {
+		size += len(st.quoted[d]) + 1
+	}
+	body := make([]byte, 0, size)
+	body = append(body, `{"results":[`...)
+	for i, d := range docs {
+		if i > 0 {
+			body = append(body, ',')
+		}
+		body = append(body, st.quoted[d]...)
+	}
+	body = append(body, "]}\n"...)
+	writeJSON(w, http.StatusOK, body)
+}
+
+func (s *Server) healthz(w http.ResponseWriter, _ *http.Request) {
+	writeJSON(w, http.StatusOK, []byte(`{"status":"alive"}`+"\n"))
+}
+
+func (s *Server) readyz(w http.ResponseWriter, _ *http.Request) {
+	switch {
+	case s.draining.Load():
+		writeJSON(w, http.StatusServiceUnavailable, []byte(`{"status":"shutting down"}`+"\n"))
+	case s.idx.Load() == nil:
+		writeJSON(w, http.StatusServiceUnavailable, []byte(`{"status":"building index"}`+"\n"))
+	default:
+		writeJSON(w, http.StatusOK, []byte(`{"status":"ready"}`+"\n"))
+	}
+}
+
+func (s *Server) versionInfo(w http.ResponseWriter, _ *http.Request) {
+	writeJSON(w, http.StatusOK, s.version)
+}
+
+func writeJSON(w http.ResponseWriter, code int, body []byte) {
+	h := w.Header()
+	h["Content-Type"] = []string{"application/json"}
+	h["Content-Length"] = []string{strconv.Itoa(len(body))}
+	h["X-Content-Type-Options"] = []string{"nosniff"}
+	w.WriteHeader(code)
+	_, _ = w.Write(body)
+}
+
+func writeError(w http.ResponseWriter, code int, msg string) {
+	body, err := json.Marshal(struct {
+		Error string `json:"error"`
+	}{msg})
+	if err != nil {
+		panic(err) // a string always marshals
+	}
+	writeJSON(w, code, append(body, '\n'))
+}
+
+// instrument wraps an endpoint with the method check, request ID, metrics
+// and the access log.
+func (s *Server) instrument(handler string, h http.HandlerFunc) http.Handler {
+	inFlight := s.metrics.InFlight.WithLabelValues(handler)
+	size := s.metrics.ResponseSize.WithLabelValues(handler)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		inFlight.Inc()
+		defer inFlight.Dec()
+
+		id := r.Header.Get("X-Request-ID")
+		if !validRequestID(id) {
+			id = s.idPrefix + strconv.FormatUint(s.idSeq.Add(1), 10)
+		}
+		w.Header()["X-Request-Id"] = []string{id}
+		rec := &recorder{ResponseWriter: w, code: http.StatusOK}
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			w.Header()["Allow"] = []string{"GET, HEAD"}
+			writeError(rec, http.StatusMethodNotAllowed, fmt.Sprintf("method %s not allowed: use GET or HEAD", r.Method))
+		} else {
+			h(rec, r)
+		}
+
+		elapsed := time.Since(start)
+		method, code := methodLabel(r.Method), strconv.Itoa(rec.code)
+		s.metrics.RequestDuration.WithLabelValues(handler, method, code).Observe(elapsed.Seconds())
+		s.metrics.Requests.WithLabelValues(handler, method, code).Inc()
+		size.Observe(float64(rec.bytes))
+		if s.log.Enabled(r.Context(), slog.LevelInfo) {
+			s.log.LogAttrs(r.Context(), slog.LevelInfo, "request",
+				slog.String("request_id", id),
+				slog.String("handler", handler),
+				slog.String("method", r.Method),
+				slog.String("path", r.URL.Path),
+				slog.Int("status", rec.code),
+				slog.Int("bytes", rec.bytes),
+				slog.Float64("duration_ms", float64(elapsed.Microseconds())/1000),
+				slog.String("remote", r.RemoteAddr),
+			)
+		}
+	})
+}
+
+// validRequestID accepts a caller's X-Request-ID only when it is short,
+// printable ASCII, so logs cannot be forged or flooded through it.
+func validRequestID(id string) bool {
+	if id == "" || len(id) > 128 {
+		return false
+	}
+	for i := 0; i < len(id); i++ {
+		if id[i] <= ' ' || id[i] > '~' || id[i] == '"' || id[i] == '\\' {
+			return false
+		}
+	}
+	return true
+}
+
+// methodLabel keeps the method label's values few.
+func methodLabel(m string) string {
+	switch m {
+	case http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodDelete,
+		http.MethodPatch, http.MethodOptions:
+		return m
+	}
+	return "OTHER"
+}
+
+// recorder remembers the status and body size of a response.
+type recorder struct {
+	http.ResponseWriter
+	code        int
+	bytes       int
+	wroteHeader bool
+}
+
+func (r *recorder) WriteHeader(code int) {
+	if !r.wroteHeader {
+		r.code, r.wroteHeader = code, true
+	}
+	r.ResponseWriter.WriteHeader(code)
+}
+
+func (r *recorder) Write(p []byte) (int, error) {
+	r.wroteHeader = true
+	n, err := r.ResponseWriter.Write(p)
+	r.bytes += n
+	return n, err
+}
+
+// Unwrap lets http.ResponseController reach the real writer.
+func (r *recorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
