@@ -12,7 +12,7 @@ COMMIT ?= $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo dev)
 BUILDINFO := github.com/doc-search/gitops/app/internal/buildinfo
 LDFLAGS := -X $(BUILDINFO).Version=$(VERSION) -X $(BUILDINFO).Build=$(BUILD) -X $(BUILDINFO).Commit=$(COMMIT)
 
-.PHONY: run build test deps unit lint bench
+.PHONY: run build test deps unit lint bench version
 
 ## run: serve doc-search on :8080 (metrics on :8000) with its built-in sample corpus
 run:
@@ -35,6 +35,13 @@ unit:
 lint:
 	@bad=$$(gofmt -l $$(git ls-files '*.go')); if [[ -n "$$bad" ]]; then echo "gofmt needed: $$bad"; exit 1; fi
 	$(GO) vet ./...
+	@scripts=$$(git ls-files -z | xargs -0 awk 'FNR == 1 { if (FILENAME ~ /\.sh$$/ || /^#!.*[\/ ](ba|da)?sh( |$$)/) print FILENAME; nextfile }' 2>/dev/null || true); \
+		echo "shellcheck $$(wc -w <<<"$$scripts") scripts"; shellcheck $$scripts
+	actionlint
+
+## version: the image tag this build gets, <app/VERSION>-build.<BUILD> (e.g. make version BUILD=57)
+version:
+	@$(GO) run ./tools/promote version --build $(BUILD)
 
 ## bench: Go benchmarks
 bench:

@@ -50,4 +50,4 @@ go_tool() { # name module@version
 	fi
 	ln -sf "$name-$ver" "$bin/$name"
 }
-go_tool actionlint github.com/rhysd/actionlint/cmd/actionlint@v1.7.7
+go_tool actionlint github.com/rhysd/actionlint/cmd/actionlint@v1.7.12
