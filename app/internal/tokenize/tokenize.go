@@ -49,9 +49,11 @@ func IsWordRune(r rune) bool {
 }
 
 // Fold returns the one rune that stands for every rune equal to r under
-// Unicode simple case folding (the rule of strings.EqualFold): the smallest
-// lower-case rune of r's folding orbit, or the smallest rune when the orbit
-// has no lower case. So 'K', 'k' and the Kelvin sign all fold to 'k'.
+// Unicode simple case folding (the rule of strings.EqualFold). Among the
+// runes of r's folding orbit it prefers the one that lower(upper(x)) leaves
+// unchanged, then a lower-case one, then the smallest; so 'K', 'k' and the
+// Kelvin sign fold to 'k', and 'Σ', 'ς' and 'σ' to 'σ'. Choosing by the orbit
+// alone makes the result the same for every rune of it.
 func Fold(r rune) rune {
 	if r < utf8.RuneSelf {
 		if 'A' <= r && r <= 'Z' {
@@ -59,14 +61,24 @@ func Fold(r rune) rune {
 		}
 		return r
 	}
-	best, bestLower := r, unicode.IsLower(r)
+	best, bestRank := r, foldRank(r)
 	for f := unicode.SimpleFold(r); f != r; f = unicode.SimpleFold(f) {
-		lower := unicode.IsLower(f)
-		if (lower && !bestLower) || (lower == bestLower && f < best) {
-			best, bestLower = f, lower
+		if rank := foldRank(f); rank < bestRank || rank == bestRank && f < best {
+			best, bestRank = f, rank
 		}
 	}
 	return best
+}
+
+func foldRank(r rune) int {
+	rank := 0
+	if unicode.ToLower(unicode.ToUpper(r)) != r {
+		rank += 2
+	}
+	if !unicode.IsLower(r) {
+		rank++
+	}
+	return rank
 }
 
 // Tokenizer turns a stream of text into words. Text arrives in pieces
