@@ -1,0 +1,346 @@
+package layout
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/argoproj/argo-cd/v2/pkg/apis/application/v1alpha1"
+	argopath "github.com/argoproj/argo-cd/v2/util/io/path"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"gopkg.in/yaml.v3"
+	"helm.sh/helm/v3/pkg/action"
+	"helm.sh/helm/v3/pkg/chart/loader"
+	"helm.sh/helm/v3/pkg/chartutil"
+	"helm.sh/helm/v3/pkg/cli"
+	"helm.sh/helm/v3/pkg/cli/values"
+	"helm.sh/helm/v3/pkg/getter"
+	"helm.sh/helm/v3/pkg/releaseutil"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
+	sigsyaml "sigs.k8s.io/yaml"
+)
+
+// monitoringAPIs are served once kube-prometheus-stack (sync wave -1) has
+// installed its CRDs; Argo CD hands them to Helm as --api-versions.
+var monitoringAPIs = []string{
+	"monitoring.coreos.com/v1",
+	"monitoring.coreos.com/v1/ServiceMonitor",
+	"monitoring.coreos.com/v1/PrometheusRule",
+}
+
+// rendered is doc-search as Argo CD renders it for one cluster.
+type rendered struct {
+	app     *v1alpha1.Application
+	objects []*unstructured.Unstructured
+}
+
+func (r rendered) find(kind string) []*unstructured.Unstructured {
+	var out []*unstructured.Unstructured
+	for _, o := range r.objects {
+		if o.GetKind() == kind {
+			out = append(out, o)
+		}
+	}
+	return out
+}
+
+// renderDocSearch renders charts/doc-search the way Argo CD's repo server
+// does for the cluster's doc-search Application: its value files in order,
+// then its inline values, then its parameters as --set/--set-string, with the
+// release name and namespace of the Application.
+func renderDocSearch(t *testing.T, cluster string) rendered {
+	t.Helper()
+	root := repoRoot(t)
+	app := clusterObjects(t, cluster).apps["doc-search"]
+	require.NotNil(t, app)
+	src := app.Spec.Source
+	chartDir := filepath.Join(root, src.Path)
+	require.NotNil(t, src.Helm)
+
+	opts := values.Options{}
+	for _, f := range src.Helm.ValueFiles {
+		resolved, _, err := argopath.ResolveValueFilePathOrUrl(chartDir, root, f, nil)
+		require.NoError(t, err, f)
+		opts.ValueFiles = append(opts.ValueFiles, string(resolved))
+	}
+	if inline := src.Helm.ValuesYAML(); len(bytes.TrimSpace(inline)) > 0 {
+		f := filepath.Join(t.TempDir(), "values.yaml")
+		require.NoError(t, os.WriteFile(f, inline, 0o600))
+		opts.ValueFiles = append(opts.ValueFiles, f)
+	}
+	for _, p := range src.Helm.Parameters {
+		if p.ForceString {
+			opts.StringValues = append(opts.StringValues, p.Name+"="+p.Value)
+		} else {
+			opts.Values = append(opts.Values, p.Name+"="+p.Value)
+		}
+	}
+	vals, err := opts.MergeValues(getter.All(cli.New()))
+	require.NoError(t, err)
+
+	chrt, err := loader.Load(chartDir)
+	require.NoError(t, err)
+	kube, err := chartutil.ParseKubeVersion(clusterKubeVersion(t, cluster))
+	require.NoError(t, err)
+
+	install := action.NewInstall(&action.Configuration{})
+	install.DryRun = true
+	install.ClientOnly = true
+	install.Replace = true
+	install.ReleaseName = src.Helm.ReleaseName
+	install.Namespace = app.Spec.Destination.Namespace
+	install.KubeVersion = kube
+	install.APIVersions = append(chartutil.DefaultVersionSet, monitoringAPIs...)
+	rel, err := install.Run(chrt, vals)
+	require.NoError(t, err, "rendering %s for %s", src.Path, cluster)
+
+	var objs []*unstructured.Unstructured
+	for name, doc := range releaseutil.SplitManifests(rel.Manifest) {
+		u := &unstructured.Unstructured{}
+		// utilyaml keeps integers int64, as the API machinery expects.
+		require.NoError(t, utilyaml.Unmarshal([]byte(doc), &u.Object), name)
+		if len(u.Object) > 0 {
+			objs = append(objs, u)
+		}
+	}
+	require.NotEmpty(t, objs)
+	return rendered{app: app, objects: objs}
+}
+
+// clusterKubeVersion reads kubeVersion from clusters/<name>/chartcheck.yaml.
+func clusterKubeVersion(t *testing.T, cluster string) string {
+	t.Helper()
+	path := filepath.Join(repoRoot(t), "clusters", cluster, "chartcheck.yaml")
+	data, err := os.ReadFile(path)
+	require.NoError(t, err)
+	var c struct {
+		KubeVersion string   `yaml:"kubeVersion"`
+		APIVersions []string `yaml:"apiVersions"`
+		Prod        bool     `yaml:"prod"`
+	}
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	require.NoError(t, dec.Decode(&c), path)
+	assert.Equal(t, cluster == "prod", c.Prod, path)
+	return c.KubeVersion
+}
+
+// imageFile is clusters/<name>/doc-search/image.yaml: only the image, so a
+// promotion commit is a one-file diff.
+type imageFile struct {
+	Image struct {
+		Tag    string `yaml:"tag"`
+		Digest string `yaml:"digest"`
+	} `yaml:"image"`
+}
+
+func readImageFile(t *testing.T, cluster string) imageFile {
+	t.Helper()
+	path := filepath.Join(repoRoot(t), "clusters", cluster, "doc-search", "image.yaml")
+	data, err := os.ReadFile(path)
+	require.NoError(t, err)
+	var f imageFile
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	require.NoError(t, dec.Decode(&f), "%s holds only image.tag and image.digest", path)
+	return f
+}
+
+func TestDocSearch_RendersTheClusterImage(t *testing.T) {
+	tests := []struct {
+		cluster     string
+		wantsDigest bool
+	}{
+		{cluster: "minikube", wantsDigest: false},
+		{cluster: "prod", wantsDigest: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.cluster, func(t *testing.T) {
+			img := readImageFile(t, tt.cluster)
+			require.Regexp(t, `^\d+\.\d+\.\d+-build\.\d+$`, img.Image.Tag)
+			if tt.wantsDigest {
+				require.Regexp(t, `^sha256:[0-9a-f]{64}$`, img.Image.Digest, "prod runs an image by digest")
+			} else {
+				require.Empty(t, img.Image.Digest)
+			}
+			r := renderDocSearch(t, tt.cluster)
+			deps := r.find("Deployment")
+			require.Len(t, deps, 1)
+			containers, _, err := unstructured.NestedSlice(deps[0].Object, "spec", "template", "spec", "containers")
+			require.NoError(t, err)
+			require.NotEmpty(t, containers)
+			image := containers[0].(map[string]any)["image"].(string)
+			if tt.wantsDigest {
+				assert.Equal(t, "ghcr.io/doc-search/doc-search@"+img.Image.Digest, image)
+			} else {
+				assert.Equal(t, "ghcr.io/doc-search/doc-search:"+img.Image.Tag, image)
+			}
+		})
+	}
+}
+
+func TestDocSearch_ClusterShape(t *testing.T) {
+	tests := []struct {
+		cluster     string
+		namespace   string
+		serviceType string
+		replicas    int64 // on the Deployment; 0 when the HPA owns them
+		hpaMin      int64 // 0: no HPA
+		pdb         bool
+	}{
+		{cluster: "minikube", namespace: "default", serviceType: "NodePort", replicas: 1},
+		{cluster: "prod", namespace: "doc-search", serviceType: "ClusterIP", hpaMin: 3, pdb: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.cluster, func(t *testing.T) {
+			r := renderDocSearch(t, tt.cluster)
+			assert.Equal(t, tt.namespace, r.app.Spec.Destination.Namespace)
+			for _, o := range r.objects {
+				assert.True(t, strings.HasPrefix(o.GetName(), "doc-search"), "%s/%s is named after the release", o.GetKind(), o.GetName())
+				if ns := o.GetNamespace(); ns != "" {
+					assert.Equal(t, tt.namespace, ns, "%s/%s", o.GetKind(), o.GetName())
+				}
+			}
+
+			svcs := r.find("Service")
+			require.Len(t, svcs, 1)
+			assert.Equal(t, "doc-search", svcs[0].GetName())
+			typ, _, _ := unstructured.NestedString(svcs[0].Object, "spec", "type")
+			assert.Equal(t, tt.serviceType, typ)
+
+			dep := r.find("Deployment")[0]
+			replicas, found, _ := unstructured.NestedInt64(dep.Object, "spec", "replicas")
+			if tt.replicas > 0 {
+				assert.True(t, found)
+				assert.Equal(t, tt.replicas, replicas)
+			} else {
+				assert.False(t, found, "the HorizontalPodAutoscaler owns the replica count")
+			}
+
+			hpas := r.find("HorizontalPodAutoscaler")
+			if tt.hpaMin == 0 {
+				assert.Empty(t, hpas)
+			} else if assert.Len(t, hpas, 1) {
+				minReplicas, _, _ := unstructured.NestedInt64(hpas[0].Object, "spec", "minReplicas")
+				assert.Equal(t, tt.hpaMin, minReplicas)
+			}
+			assert.Equal(t, tt.pdb, len(r.find("PodDisruptionBudget")) == 1)
+		})
+	}
+}
+
+func TestDocSearch_EveryRenderedKindIsPermittedByItsProject(t *testing.T) {
+	for _, cluster := range clusters {
+		t.Run(cluster, func(t *testing.T) {
+			r := renderDocSearch(t, cluster)
+			proj := clusterObjects(t, cluster).projects[r.app.Spec.Project]
+			require.NotNil(t, proj)
+			for _, o := range r.objects {
+				gk := schema.GroupKind{Group: o.GroupVersionKind().Group, Kind: o.GetKind()}
+				ns := o.GetNamespace()
+				if ns == "" && gk.Kind != "ClusterRole" && gk.Kind != "ClusterRoleBinding" {
+					ns = r.app.Spec.Destination.Namespace // Argo CD puts namespaced objects there
+				}
+				ok, err := proj.IsResourcePermitted(gk, ns, r.app.Spec.Destination, noProjectClusters)
+				require.NoError(t, err)
+				assert.True(t, ok, "project %s refuses %s %s", proj.Name, gk, o.GetName())
+			}
+		})
+	}
+}
+
+func TestDocSearch_PrometheusAndGrafanaPickItUp(t *testing.T) {
+	for _, cluster := range clusters {
+		t.Run(cluster, func(t *testing.T) {
+			r := renderDocSearch(t, cluster)
+			kps := clusterObjects(t, cluster).apps["kube-prometheus-stack"]
+			require.NotNil(t, kps)
+			var kpsValues map[string]any
+			require.NoError(t, sigsyaml.Unmarshal(kps.Spec.Source.Helm.ValuesYAML(), &kpsValues))
+
+			// Prometheus selects every ServiceMonitor and PrometheusRule, or
+			// those labelled with its release.
+			release := kps.Spec.Source.Helm.ReleaseName
+			for kind, setting := range map[string]string{
+				"ServiceMonitor": "serviceMonitorSelectorNilUsesHelmValues",
+				"PrometheusRule": "ruleSelectorNilUsesHelmValues",
+			} {
+				objs := r.find(kind)
+				require.Len(t, objs, 1, kind)
+				nilUses, found, _ := unstructured.NestedBool(kpsValues, "prometheus", "prometheusSpec", setting)
+				selectsAll := found && !nilUses
+				assert.True(t, selectsAll || objs[0].GetLabels()["release"] == release,
+					"%s %s is not selected by Prometheus", kind, objs[0].GetName())
+			}
+
+			// Grafana's sidecar loads ConfigMaps with its label, from every namespace.
+			label, _, _ := unstructured.NestedString(kpsValues, "grafana", "sidecar", "dashboards", "label")
+			value, _, _ := unstructured.NestedString(kpsValues, "grafana", "sidecar", "dashboards", "labelValue")
+			where, _, _ := unstructured.NestedString(kpsValues, "grafana", "sidecar", "dashboards", "searchNamespace")
+			require.NotEmpty(t, label)
+			assert.Equal(t, "ALL", where)
+			var dashboards int
+			for _, cm := range r.find("ConfigMap") {
+				if cm.GetLabels()[label] == value {
+					dashboards++
+				}
+			}
+			assert.Equal(t, 1, dashboards, "one ConfigMap labelled %s=%q", label, value)
+		})
+	}
+}
+
+func TestDocSearch_ValueFilesUseOnlyChartKeys(t *testing.T) {
+	root := repoRoot(t)
+	chartValues := filepath.Join(root, "charts", "doc-search", "values.yaml")
+	defaults, err := chartutil.ReadValuesFile(chartValues)
+	require.NoError(t, err)
+	for _, cluster := range clusters {
+		app := clusterObjects(t, cluster).apps["doc-search"]
+		require.NotNil(t, app)
+		for _, f := range app.Spec.Source.Helm.ValueFiles {
+			t.Run(cluster+f, func(t *testing.T) {
+				vals, err := chartutil.ReadValuesFile(filepath.Join(root, f))
+				require.NoError(t, err)
+				assert.Empty(t, unknownKeys("", vals, defaults), "keys charts/doc-search/values.yaml does not have")
+			})
+		}
+	}
+}
+
+// unknownKeys lists the dotted paths of vals that defaults lacks. Under a
+// key whose default is an empty map (labels, podAnnotations) anything goes.
+func unknownKeys(prefix string, vals, defaults map[string]any) []string {
+	var out []string
+	for k, v := range vals {
+		d, ok := defaults[k]
+		if !ok {
+			out = append(out, prefix+k)
+			continue
+		}
+		sub, isMap := v.(map[string]any)
+		dsub, dIsMap := d.(map[string]any)
+		if isMap && dIsMap && len(dsub) > 0 {
+			out = append(out, unknownKeys(prefix+k+".", sub, dsub)...)
+		}
+	}
+	return out
+}
+
+func TestUnknownKeys_FindsMisspeltNestedKeys(t *testing.T) {
+	defaults := map[string]any{
+		"service": map[string]any{"type": "ClusterIP", "port": 8080},
+		"labels":  map[string]any{},
+	}
+	vals := map[string]any{
+		"service": map[string]any{"typ": "NodePort", "port": 80},
+		"labels":  map[string]any{"anything": "1"},
+		"replica": 2,
+	}
+	assert.ElementsMatch(t, []string{"service.typ", "replica"}, unknownKeys("", vals, defaults))
+}
