@@ -1,0 +1,115 @@
+package rules_test
+
+import (
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/doc-search/gitops/tools/chartcheck/internal/check"
+	"github.com/doc-search/gitops/tools/chartcheck/internal/manifest"
+	"github.com/doc-search/gitops/tools/chartcheck/internal/ruleconfig"
+	"github.com/doc-search/gitops/tools/chartcheck/internal/rules"
+)
+
+// runRule checks a fixture file with only the given rule enabled and
+// returns the objects it reported, sorted.
+func runRule(t *testing.T, id, file string, prod bool) []string {
+	t.Helper()
+	data, err := os.ReadFile(file)
+	require.NoError(t, err)
+	objs, err := manifest.Parse(data, manifest.Source{File: file})
+	require.NoError(t, err)
+	var disable []string
+	for _, r := range rules.All() {
+		if r.ID != id {
+			disable = append(disable, r.ID)
+		}
+	}
+	settings := ruleconfig.Settings{Enable: []string{id}, Disable: disable}
+	var got []string
+	for _, f := range check.Run(check.Input{Prod: prod, Objects: objs, Settings: settings}) {
+		require.Equal(t, id, f.Rule)
+		assert.NotEmpty(t, f.Message)
+		assert.Equal(t, file, f.Source.File)
+		assert.Positive(t, f.Source.Line, "finding %s has no line", f.Message)
+		got = append(got, f.Object)
+	}
+	sort.Strings(got)
+	return got
+}
+
+// TestRules_PassAndFailFixtures runs every rule over its pass fixture (no
+// finding) and its fail fixture (exactly the findings in expect.txt).
+func TestRules_PassAndFailFixtures(t *testing.T) {
+	for _, r := range rules.All() {
+		if r.Suppression {
+			continue // reported by the suppression step, tested there
+		}
+		t.Run(r.ID, func(t *testing.T) {
+			dir := filepath.Join("testdata", r.ID)
+			require.DirExists(t, dir, "every rule needs fixtures")
+			_, err := os.Stat(filepath.Join(dir, "cluster.yaml"))
+			prod := err == nil
+
+			assert.Empty(t, runRule(t, r.ID, filepath.Join(dir, "pass.yaml"), prod), "pass fixture")
+
+			want, err := os.ReadFile(filepath.Join(dir, "expect.txt"))
+			require.NoError(t, err)
+			assert.Equal(t, strings.Fields(string(want)), runRule(t, r.ID, filepath.Join(dir, "fail.yaml"), prod), "fail fixture")
+		})
+	}
+}
+
+// TestRules_ProdRulesNeedProdCluster checks that the prod-only rules stay
+// quiet on their fail fixtures outside prod clusters.
+func TestRules_ProdRulesNeedProdCluster(t *testing.T) {
+	for _, id := range []string{"image-digest-required-prod", "prod-replicas-no-spread"} {
+		t.Run(id, func(t *testing.T) {
+			assert.Empty(t, runRule(t, id, filepath.Join("testdata", id, "fail.yaml"), false))
+		})
+	}
+}
+
+func TestRules_MetadataComplete(t *testing.T) {
+	ids := map[string]bool{}
+	for _, r := range rules.All() {
+		assert.False(t, ids[r.ID], "duplicate %s", r.ID)
+		ids[r.ID] = true
+		assert.Regexp(t, `^[a-z0-9]+(-[a-z0-9]+)+$`, r.ID)
+		assert.NotEmpty(t, r.Description, r.ID)
+		assert.NotEmpty(t, r.Remediation, r.ID)
+		assert.NotEmpty(t, r.Scope, r.ID)
+		assert.NotEmpty(t, r.Category, r.ID)
+		got, ok := rules.Lookup(r.ID)
+		require.True(t, ok)
+		assert.Same(t, r, got)
+	}
+	_, ok := rules.Lookup("no-such-rule")
+	assert.False(t, ok)
+}
+
+func TestParseSeverity_RejectsUnknownNames(t *testing.T) {
+	for _, tc := range []struct {
+		in      string
+		want    rules.Severity
+		wantErr bool
+	}{
+		{"error", rules.Error, false},
+		{"Warning", rules.Warning, false},
+		{"info", rules.Info, false},
+		{"fatal", 0, true},
+	} {
+		got, err := rules.ParseSeverity(tc.in)
+		if tc.wantErr {
+			assert.Error(t, err, tc.in)
+			continue
+		}
+		require.NoError(t, err)
+		assert.Equal(t, tc.want, got)
+	}
+}
