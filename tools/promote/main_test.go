@@ -378,3 +378,13 @@ func TestVersion_PrintsAppVersionWithBuildNumber(t *testing.T) {
 	assert.Equal(t, 1, res.code)
 	assert.Contains(t, res.stderr, filepath.Join(r.dir, "app/VERSION")+`: version "1.4" is not semver`)
 }
+
+func TestVersion_TheRepositorysAppVersionGivesAValidTag(t *testing.T) {
+	// A bad bump of app/VERSION fails here, in CI, before a release tries it.
+	repoRoot, err := filepath.Abs(filepath.Join("..", ".."))
+	require.NoError(t, err)
+	cmd := exec.Command(promoteBin, "--repo", repoRoot, "version", "--build", "7")
+	out, err := cmd.CombinedOutput()
+	require.NoError(t, err, "%s", out)
+	assert.Regexp(t, `^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?-build\.7\n$`, string(out))
+}
