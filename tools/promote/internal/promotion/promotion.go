@@ -18,14 +18,15 @@ import (
 
 // Trailer keys of a promotion commit.
 const (
-	TrailerBuild         = "Build"
-	TrailerDigest        = "Image-Digest"
-	TrailerSourceCommit  = "Source-Commit"
-	TrailerPromotedFrom  = "Promoted-From"
-	TrailerPromotionOf   = "Promoted-From-Commit"
-	subjectPrefix        = "Promote doc-search "
-	imageFileInClusterFS = "doc-search/image.yaml"
+	TrailerBuild        = "Build"
+	TrailerDigest       = "Image-Digest"
+	TrailerSourceCommit = "Source-Commit"
+	TrailerPromotedFrom = "Promoted-From"
+	TrailerPromotionOf  = "Promoted-From-Commit"
 )
+
+// imageFile is the image file's path inside a cluster folder.
+const imageFile = "doc-search/image.yaml"
 
 var (
 	subjectPattern     = regexp.MustCompile(`^Promote doc-search (\S+) to (\S+)$`)
@@ -34,7 +35,7 @@ var (
 
 // ImagePath is the repository-relative path of a cluster's image file.
 func ImagePath(cluster string) string {
-	return filepath.ToSlash(filepath.Join("clusters", cluster, imageFileInClusterFS))
+	return filepath.ToSlash(filepath.Join("clusters", cluster, imageFile))
 }
 
 // Promoter writes promotion commits into one repository.
@@ -148,23 +149,28 @@ func (p Promoter) Copy(req CopyRequest) (Result, error) {
 // lastPromotion returns the promotion commit that put img into cluster's
 // image file, or an error saying why img was never deployed there.
 func (p Promoter) lastPromotion(cluster string, img imagefile.Image) (gitrepo.Commit, error) {
-	path := ImagePath(cluster)
-	c, ok, err := p.Repo.LastChange(path)
+	c, ok, err := p.Repo.LastChange(ImagePath(cluster))
 	if err != nil {
 		return gitrepo.Commit{}, err
 	}
 	if !ok {
-		return gitrepo.Commit{}, fmt.Errorf("%s is not committed: %s was never deployed to %s", path, img.Tag, cluster)
+		return gitrepo.Commit{}, fmt.Errorf("%s is not committed: %s was never deployed to %s", ImagePath(cluster), img.Tag, cluster)
 	}
+	return c, checkPromotion(cluster, img, c)
+}
+
+// checkPromotion tells whether c is a promotion commit of img to cluster.
+func checkPromotion(cluster string, img imagefile.Image, c gitrepo.Commit) error {
+	path := ImagePath(cluster)
 	m := subjectPattern.FindStringSubmatch(c.Subject)
 	switch {
 	case m == nil:
-		return gitrepo.Commit{}, fmt.Errorf("%s was last changed by commit %.12s (%q), not by a promotion: %s was never deployed to %s", path, c.Hash, c.Subject, img.Tag, cluster)
+		return fmt.Errorf("%s was last changed by commit %.12s (%q), not by a promotion: %s was never deployed to %s", path, c.Hash, c.Subject, img.Tag, cluster)
 	case m[1] != img.Tag || m[2] != cluster || c.Trailers[TrailerDigest] != img.Digest:
-		return gitrepo.Commit{}, fmt.Errorf("%s holds %s (digest %s) but its last promotion commit %.12s says %q with digest %s: %s was never deployed to %s",
+		return fmt.Errorf("%s holds %s (digest %s) but its last promotion commit %.12s says %q with digest %s: %s was never deployed to %s",
 			path, img.Tag, orNone(img.Digest), c.Hash, c.Subject, orNone(c.Trailers[TrailerDigest]), img.Tag, cluster)
 	}
-	return c, nil
+	return nil
 }
 
 func (p Promoter) read(cluster string) (imagefile.Image, error) {
@@ -189,7 +195,7 @@ func (p Promoter) commit(cluster string, img imagefile.Image, trailers [][2]stri
 	if err := imagefile.Write(filepath.Join(p.Repo.Dir, rel), img); err != nil {
 		return Result{}, err
 	}
-	msg := fmt.Sprintf("%s%s to %s\n\n", subjectPrefix, img.Tag, cluster)
+	msg := fmt.Sprintf("Promote doc-search %s to %s\n\n", img.Tag, cluster)
 	for _, t := range trailers {
 		if t[1] != "" {
 			msg += t[0] + ": " + t[1] + "\n"
@@ -241,7 +247,7 @@ type ClusterStatus struct {
 
 // Status reads every cluster's image file, sorted by cluster name.
 func (p Promoter) Status() ([]ClusterStatus, error) {
-	matches, err := filepath.Glob(filepath.Join(p.Repo.Dir, "clusters", "*", filepath.FromSlash(imageFileInClusterFS)))
+	matches, err := filepath.Glob(filepath.Join(p.Repo.Dir, "clusters", "*", filepath.FromSlash(imageFile)))
 	if err != nil {
 		return nil, fmt.Errorf("listing image files: %w", err)
 	}
@@ -266,8 +272,7 @@ func (p Promoter) Status() ([]ClusterStatus, error) {
 		if ok {
 			st.Commit, st.CommitTime = c.Hash, c.Time
 			st.PromotedFrom = c.Trailers[TrailerPromotedFrom]
-			_, lerr := p.lastPromotion(cluster, img)
-			st.Promotion = lerr == nil && !st.Uncommitted
+			st.Promotion = !st.Uncommitted && checkPromotion(cluster, img, c) == nil
 		}
 		out = append(out, st)
 	}
