@@ -40,6 +40,12 @@ image_tag() {
 	printf '%s\n' "$tag"
 }
 
+# image_digest prints image.digest of the same file (empty when unset).
+image_digest() {
+	sed -n 's/^[[:space:]]*digest:[[:space:]]*"\{0,1\}\(sha256:[0-9a-f]*\)"\{0,1\}.*$/\1/p' \
+		"$root/clusters/minikube/doc-search/image.yaml"
+}
+
 # node_url prints http://<minikube ip>:<node port of doc-search's http port>.
 node_url() {
 	local port

@@ -32,14 +32,20 @@ require_minikube_context
 # The image Argo CD will run is the one named in image.yaml; building it under
 # that name inside minikube means no registry is needed (pullPolicy
 # IfNotPresent finds it there).
+# A digest there (written by a release's promotion commit) names a published
+# image, which minikube pulls itself.
 tag=$(image_tag)
 image="ghcr.io/doc-search/doc-search:$tag"
-log "building $image inside minikube from app/Dockerfile"
-minikube -p "$MINIKUBE_PROFILE" image build "$root" -t "$image" -f app/Dockerfile \
-	--build-env DOCKER_BUILDKIT=1 \
-	--build-opt "build-arg=VERSION=$(cat "$root/app/VERSION")" \
-	--build-opt "build-arg=BUILD=${tag##*-build.}" \
-	--build-opt "build-arg=COMMIT=$(git -C "$root" rev-parse --short=12 HEAD)"
+if [[ -n $(image_digest) ]]; then
+	log "image.yaml pins $(image_digest): minikube pulls the published image, no local build"
+else
+	log "building $image inside minikube from app/Dockerfile"
+	minikube -p "$MINIKUBE_PROFILE" image build "$root" -t "$image" -f app/Dockerfile \
+		--build-env DOCKER_BUILDKIT=1 \
+		--build-opt "build-arg=VERSION=$(cat "$root/app/VERSION")" \
+		--build-opt "build-arg=BUILD=${tag##*-build.}" \
+		--build-opt "build-arg=COMMIT=$(git -C "$root" rev-parse --short=12 HEAD)"
+fi
 
 log "installing Argo CD (argocd/install, server-side apply)"
 kc apply --server-side --force-conflicts -k "$root/argocd/install"

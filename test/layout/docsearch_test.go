@@ -154,19 +154,19 @@ func readImageFile(t *testing.T, cluster string) imageFile {
 func TestDocSearch_RendersTheClusterImage(t *testing.T) {
 	tests := []struct {
 		cluster     string
-		wantsDigest bool
+		needsDigest bool
 	}{
-		{cluster: "minikube", wantsDigest: false},
-		{cluster: "prod", wantsDigest: true},
+		// minikube may run a tag built inside it by make minikube-up, or a
+		// published image once a release has promoted one there.
+		{cluster: "minikube", needsDigest: false},
+		{cluster: "prod", needsDigest: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.cluster, func(t *testing.T) {
 			img := readImageFile(t, tt.cluster)
 			require.Regexp(t, `^\d+\.\d+\.\d+-build\.\d+$`, img.Image.Tag)
-			if tt.wantsDigest {
+			if tt.needsDigest || img.Image.Digest != "" {
 				require.Regexp(t, `^sha256:[0-9a-f]{64}$`, img.Image.Digest, "prod runs an image by digest")
-			} else {
-				require.Empty(t, img.Image.Digest)
 			}
 			r := renderDocSearch(t, tt.cluster)
 			deps := r.find("Deployment")
@@ -175,7 +175,7 @@ func TestDocSearch_RendersTheClusterImage(t *testing.T) {
 			require.NoError(t, err)
 			require.NotEmpty(t, containers)
 			image := containers[0].(map[string]any)["image"].(string)
-			if tt.wantsDigest {
+			if img.Image.Digest != "" {
 				assert.Equal(t, "ghcr.io/doc-search/doc-search@"+img.Image.Digest, image)
 			} else {
 				assert.Equal(t, "ghcr.io/doc-search/doc-search:"+img.Image.Tag, image)
