@@ -22,6 +22,9 @@ type Source struct {
 	File string `json:"file,omitempty"`
 	// Line is the 1-based line in File where the object starts; 0 if unknown.
 	Line int `json:"line,omitempty"`
+	// Namespace is the destination namespace of the Application: Argo CD
+	// applies namespaced objects that name no namespace there.
+	Namespace string `json:"namespace,omitempty"`
 }
 
 // String renders the source as "file:line", or "file" when the line is unknown.
