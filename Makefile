@@ -13,6 +13,7 @@ BUILDINFO := github.com/doc-search/gitops/app/internal/buildinfo
 LDFLAGS := -X $(BUILDINFO).Version=$(VERSION) -X $(BUILDINFO).Build=$(BUILD) -X $(BUILDINFO).Commit=$(COMMIT)
 
 .PHONY: run build test deps unit lint bench version
+.PHONY: minikube-up minikube-smoke minikube-down
 
 ## run: serve doc-search on :8080 (metrics on :8000) with its built-in sample corpus
 run:
@@ -35,6 +36,7 @@ unit:
 lint:
 	@bad=$$(gofmt -l $$(git ls-files '*.go')); if [[ -n "$$bad" ]]; then echo "gofmt needed: $$bad"; exit 1; fi
 	$(GO) vet ./...
+	yamllint .
 	@scripts=$$(git ls-files -z | xargs -0 awk 'FNR == 1 { if (FILENAME ~ /\.sh$$/ || /^#!.*[\/ ](ba|da)?sh( |$$)/) print FILENAME; nextfile }' 2>/dev/null || true); \
 		echo "shellcheck $$(wc -w <<<"$$scripts") scripts"; shellcheck $$scripts
 	actionlint
@@ -42,6 +44,20 @@ lint:
 ## version: the image tag this build gets, <app/VERSION>-build.<BUILD> (e.g. make version BUILD=57)
 version:
 	@$(GO) run ./tools/promote version --build $(BUILD)
+
+## minikube-up: start minikube, build the doc-search image in it, install Argo CD
+## and hand it clusters/minikube (needs minikube and kubectl; docs/runbooks.md)
+minikube-up:
+	bash scripts/minikube-up.sh
+
+## minikube-smoke: call doc-search on minikube from outside, load it with hey,
+## print the p50/p90/p99 search latency its Prometheus recorded
+minikube-smoke:
+	bash scripts/minikube-smoke.sh
+
+## minikube-down: delete the minikube cluster
+minikube-down:
+	bash scripts/minikube-down.sh
 
 ## bench: Go benchmarks
 bench:
