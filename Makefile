@@ -62,3 +62,8 @@ minikube-down:
 ## bench: Go benchmarks
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+.PHONY: loadtest
+## loadtest: doc-search at full scale under wrk (corpus generated once into .cache/corpus), beside an empty handler
+loadtest:
+	bash bench/loadtest.sh

@@ -5,6 +5,7 @@ package index
 import (
 	"context"
 	"fmt"
+	"hash/maphash"
 	"io"
 	"io/fs"
 	"runtime"
@@ -70,8 +71,9 @@ func Build(ctx context.Context, fsys fs.FS, docs []corpus.Document, opt Options)
 		wg      sync.WaitGroup
 	)
 	parts := make([]*partial, workers)
+	seed := maphash.MakeSeed()
 	for w := range parts {
-		p := newPartial()
+		p := newPartial(seed)
 		parts[w] = p
 		wg.Go(func() {
 			var buf []byte
@@ -150,16 +152,14 @@ func readFile(fsys fs.FS, name string, buf []byte) ([]byte, error) {
 // partial is one worker's share of the index: its own dictionary and posting
 // lists, so workers never contend; merge joins them once at the end.
 type partial struct {
-	terms    map[string]uint32
-	lastDoc  []uint32 // per local term: last document number + 1 that held it
-	postings [][]uint32
-	doc      uint32
-	tok      *tokenize.Tokenizer
+	table *termTable
+	doc   uint32
+	tok   *tokenize.Tokenizer
 }
 
-func newPartial() *partial {
-	p := &partial{terms: make(map[string]uint32, 1<<16)}
-	p.tok = tokenize.New(p.word)
+func newPartial(seed maphash.Seed) *partial {
+	p := &partial{table: newTermTable(seed)}
+	p.tok = tokenize.New(func(w []byte) { p.table.add(w, p.doc) })
 	return p
 }
 
@@ -168,52 +168,39 @@ func (p *partial) add(doc uint32, text []byte) {
 	corpus.Parse(text, p.tok)
 }
 
-func (p *partial) word(w []byte) {
-	t, ok := p.terms[string(w)]
-	if !ok {
-		t = uint32(len(p.postings))
-		p.terms[string(w)] = t
-		p.postings = append(p.postings, nil)
-		p.lastDoc = append(p.lastDoc, 0)
-	}
-	if p.lastDoc[t] != p.doc+1 {
-		p.lastDoc[t] = p.doc + 1
-		p.postings[t] = append(p.postings[t], p.doc)
-	}
-}
-
 // merge joins the workers' partial indexes into one with a global dictionary
 // and one flat posting array. Each worker took documents in increasing order,
 // so each partial list is sorted and merging them keeps the result sorted.
 func merge(parts []*partial) *Index {
 	size := 0
 	for _, p := range parts {
-		size = max(size, len(p.terms))
+		size = max(size, len(p.table.terms))
 	}
 	terms := make(map[string]uint32, size)
 	// local[w][g]: worker w's term number for global term g, or none.
 	const none = ^uint32(0)
 	local := make([][]uint32, len(parts))
+	var scratch [8]byte
 	for w, p := range parts {
-		for word, lt := range p.terms {
-			g, ok := terms[word]
+		for lt := range p.table.terms {
+			word := p.table.word(lt, &scratch)
+			g, ok := terms[string(word)]
 			if !ok {
 				g = uint32(len(terms))
-				terms[word] = g
+				terms[string(word)] = g
 				for v := range local {
 					local[v] = append(local[v], none)
 				}
 			}
-			local[w][g] = lt
+			local[w][g] = uint32(lt)
 		}
-		p.terms = nil
 	}
 	offsets := make([]uint32, len(terms)+1)
 	for g := range len(terms) {
 		n := 0
 		for w, p := range parts {
 			if lt := local[w][g]; lt != none {
-				n += len(p.postings[lt])
+				n += len(p.table.terms[lt].postings)
 			}
 		}
 		offsets[g+1] = offsets[g] + uint32(n)
@@ -230,7 +217,7 @@ func merge(parts []*partial) *Index {
 				lists = lists[:0]
 				for w, p := range parts {
 					if lt := local[w][g]; lt != none {
-						lists = append(lists, p.postings[lt])
+						lists = append(lists, p.table.terms[lt].postings)
 					}
 				}
 				mergeSorted(postings[offsets[g]:offsets[g+1]], lists)

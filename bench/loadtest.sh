@@ -1,0 +1,124 @@
+#!/usr/bin/env bash
+# Load test of doc-search at full scale on loopback: generates the synthetic
+# Blog corpus once (19,320 documents, 800 MB, cached in .cache/corpus), starts
+# doc-search on it, runs wrk with three query mixes (rare, common, mixed) for a
+# bounded time each, then the same load against an empty Go handler on the
+# same port: this machine's ceiling. Prints requests/s, p50/p90/p99, the
+# index build rate and the server's peak RSS.
+#
+# Settings (environment): DURATION (10s per run), CONNECTIONS (32), THREADS (2),
+# PORT (18080), DOCS (19320), BYTES (800MB), SEED (1), LOG_LEVEL (info, which
+# writes one access-log line per request, as in production).
+set -euo pipefail
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$root"
+duration=${DURATION:-10s}
+connections=${CONNECTIONS:-32}
+threads=${THREADS:-2}
+port=${PORT:-18080}
+docs=${DOCS:-19320}
+bytes=${BYTES:-800MB}
+seed=${SEED:-1}
+log_level=${LOG_LEVEL:-info}
+corpus=.cache/corpus/blog-$docs-$bytes-seed$seed
+work=.cache/loadtest
+mkdir -p "$work"
+
+command -v wrk >/dev/null || { echo "loadtest: wrk is missing (apt-get install wrk, or make deps)" >&2; exit 1; }
+
+echo "loadtest: building doc-search, gencorpus, emptyserver"
+go build -o "$work/doc-search" ./app/cmd/doc-search
+go build -o "$work/gencorpus" ./app/cmd/gencorpus
+go build -o "$work/emptyserver" ./bench/emptyserver
+
+if [[ ! -f $corpus/.complete ]]; then
+	echo "loadtest: generating $corpus (once)"
+	rm -rf "$corpus"
+	"$work/gencorpus" --docs "$docs" --bytes "$bytes" --seed "$seed" --out "$corpus"
+	touch "$corpus/.complete"
+fi
+mixes=(rare common mixed)
+for mix in "${mixes[@]}"; do
+	"$work/gencorpus" --queries "$mix" --n 2000 --seed "$seed" >"$work/$mix.txt"
+done
+
+pid=
+stop() {
+	if [[ -n $pid ]] && kill -0 "$pid" 2>/dev/null; then
+		kill -TERM "$pid"
+		wait "$pid" || true
+	fi
+	pid=
+}
+trap stop EXIT
+
+# wait_port waits until something accepts connections on the port.
+wait_port() {
+	for _ in $(seq 1 300); do
+		if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+			return 0
+		fi
+		sleep 0.1
+	done
+	echo "loadtest: nothing listens on port $port" >&2
+	return 1
+}
+
+# run_wrk MIX: prints "req/s p50 p90 p99 non2xx" for one bounded run.
+run_wrk() {
+	local out
+	out=$(wrk -t"$threads" -c"$connections" -d"$duration" --latency -s bench/queries.lua \
+		"http://127.0.0.1:$port/search" -- "$work/$1.txt")
+	echo "$out" >"$work/wrk-$1-$2.txt"
+	awk '
+		/Requests\/sec:/ { rps = $2 }
+		/^ +50%/ { p50 = $2 } /^ +90%/ { p90 = $2 } /^ +99%/ { p99 = $2 }
+		/Non-2xx/ { bad = $NF }
+		END { printf "%s %s %s %s %s\n", rps, p50, p90, p99, (bad == "" ? 0 : bad) }' <<<"$out"
+}
+
+echo "loadtest: starting doc-search on $corpus"
+log=$work/doc-search.log
+started=$(date +%s.%N)
+DOCSEARCH_LOG_LEVEL=$log_level "$work/doc-search" --data "$corpus" --addr "127.0.0.1:$port" \
+	--metrics-addr 127.0.0.1:0 --drain-delay 0s >"$log" 2>&1 &
+pid=$!
+# The "ready" log line is at info; with a higher level, poll readiness instead.
+until grep -q '"msg":"ready"' "$log" 2>/dev/null || "$work/doc-search" query --server "http://127.0.0.1:$port" --q ba --min-results 0 >/dev/null 2>&1; do
+	kill -0 "$pid" 2>/dev/null || { cat "$log" >&2; echo "loadtest: doc-search exited" >&2; exit 1; }
+	sleep 0.2
+done
+ready=$(date +%s.%N)
+rss_after_build=$(awk '/VmRSS/ { print $2 }' "/proc/$pid/status")
+
+declare -A result
+for mix in "${mixes[@]}"; do
+	echo "loadtest: wrk $mix, $connections connections, $duration"
+	result[$mix]=$(run_wrk "$mix" doc-search)
+done
+peak_rss=$(awk '/VmHWM/ { print $2 }' "/proc/$pid/status")
+stop
+
+echo "loadtest: starting the empty handler on the same port"
+"$work/emptyserver" --addr "127.0.0.1:$port" &
+pid=$!
+wait_port
+echo "loadtest: wrk rare against the empty handler, $connections connections, $duration"
+ceiling=$(run_wrk rare empty)
+stop
+
+corpus_mb=$(du -sm --apparent-size "$corpus" | cut -f1)
+echo
+echo "doc-search load test: $docs documents, ${corpus_mb} MB, $connections connections, $threads wrk threads, $duration per run, $(nproc) cores"
+awk -v s="$started" -v r="$ready" -v mb="$corpus_mb" 'BEGIN { printf "start to ready: %.1f s (%.0f MB/s including process start)\n", r - s, mb / (r - s) }'
+grep -o '"msg":"ready".*' "$log" | head -1 || true
+echo "RSS after index build: $((rss_after_build / 1024)) MB; peak RSS (VmHWM): $((peak_rss / 1024)) MB"
+printf '%-22s %12s %10s %10s %10s %8s\n' run "req/s" p50 p90 p99 non-2xx
+for mix in "${mixes[@]}"; do
+	# shellcheck disable=SC2086 # word splitting of the five fields is wanted
+	printf '%-22s %12s %10s %10s %10s %8s\n' "doc-search $mix" ${result[$mix]}
+done
+# shellcheck disable=SC2086
+printf '%-22s %12s %10s %10s %10s %8s\n' "empty handler (rare)" $ceiling
+awk -v a="${result[rare]%% *}" -v b="${ceiling%% *}" 'BEGIN { printf "rare-word search at %.0f%% of the empty-handler ceiling\n", 100 * a / b }'
