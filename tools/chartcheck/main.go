@@ -36,6 +36,7 @@ func newRootCmd() *cobra.Command {
 	}
 	root.AddCommand(newRenderCmd())
 	root.AddCommand(newCheckCmd(), newRulesCmd(), newExplainCmd())
+	root.AddCommand(newDiffCmd())
 	return root
 }
 
