@@ -52,7 +52,7 @@ func writeSARIF(w io.Writer, r *Report, opts Options) error {
 		res.AddLocation(loc)
 		// GitHub tells findings apart across runs by fingerprint: the
 		// rule, cluster, object and field stay stable when lines move.
-		res.SetPartialFingerPrint("chartcheck/v1", f.Rule+"|"+f.Cluster+"|"+f.Object+"|"+f.Path)
+		res.WithPartialFingerPrints(map[string]any{"chartcheck/v1": f.Rule + "|" + f.Cluster + "|" + f.Object + "|" + f.Path})
 	}
 	rep.AddRun(run)
 	enc := json.NewEncoder(w)

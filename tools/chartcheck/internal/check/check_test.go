@@ -1,0 +1,110 @@
+package check_test
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/doc-search/gitops/tools/chartcheck/internal/check"
+	"github.com/doc-search/gitops/tools/chartcheck/internal/manifest"
+	"github.com/doc-search/gitops/tools/chartcheck/internal/ruleconfig"
+	"github.com/doc-search/gitops/tools/chartcheck/internal/rules"
+)
+
+func load(t *testing.T, name string) []manifest.Object {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	data, err := os.ReadFile(path)
+	require.NoError(t, err)
+	objs, err := manifest.Parse(data, manifest.Source{File: path})
+	require.NoError(t, err)
+	return objs
+}
+
+// summarize turns findings into "rule object severity" lines.
+func summarize(fs []rules.Finding) []string {
+	var out []string
+	for _, f := range fs {
+		out = append(out, fmt.Sprintf("%s %s %s", f.Rule, f.Object, f.Severity))
+	}
+	return out
+}
+
+func TestRun_AnnotationSuppressions(t *testing.T) {
+	objs := load(t, "suppressions.yaml")
+	settings := ruleconfig.Settings{Disable: []string{"pod-security-restricted"}}
+	got := summarize(check.Run(check.Input{Objects: objs, Settings: settings}))
+	assert.ElementsMatch(t, []string{
+		// lazy: suppressed, but without a reason.
+		"suppression-no-reason Deployment/app/lazy error",
+		// stale: the image is pinned now, and one rule ID is misspelled.
+		"suppression-unused Deployment/app/stale warning",
+		"suppression-unused Deployment/app/stale warning",
+		// vendor-exporter has no annotation: its missing CPU request shows.
+		"resources-requests-missing Deployment/monitoring/vendor-exporter error",
+	}, got)
+}
+
+func TestRun_ConfigSettingsAndIgnores(t *testing.T) {
+	root, err := ruleconfig.LoadRoot(filepath.Join("testdata", "settings.yaml"))
+	require.NoError(t, err)
+	objs := load(t, "suppressions.yaml")
+	fs := check.Run(check.Input{Objects: objs, Settings: root})
+	got := summarize(fs)
+	assert.ElementsMatch(t, []string{
+		"suppression-no-reason Deployment/app/lazy error",
+		"suppression-unused Deployment/app/stale warning",
+		"suppression-unused Deployment/app/stale warning",
+		// The ignore entry without a selector gives no reason...
+		"suppression-no-reason chartcheck.yaml error",
+		// ...and neither it nor the one naming no real object matches.
+		"suppression-unused chartcheck.yaml warning",
+		"suppression-unused chartcheck.yaml warning",
+	}, got)
+	for _, f := range fs {
+		if f.Object == "chartcheck.yaml" {
+			assert.Equal(t, filepath.Join("testdata", "settings.yaml"), f.Source.File)
+			assert.Positive(t, f.Source.Line)
+		}
+	}
+}
+
+func TestRun_SeverityOverride(t *testing.T) {
+	objs := load(t, "suppressions.yaml")
+	settings := ruleconfig.Settings{
+		Disable:  []string{"pod-security-restricted", "resources-requests-missing"},
+		Severity: map[string]rules.Severity{"probe-readiness-missing": rules.Info},
+	}
+	// Strip the annotations so the readiness findings show.
+	for _, o := range objs {
+		o.Object.SetAnnotations(nil)
+	}
+	fs := check.Run(check.Input{Objects: objs, Settings: settings})
+	require.Len(t, fs, 2)
+	for _, f := range fs {
+		assert.Equal(t, "probe-readiness-missing", f.Rule)
+		assert.Equal(t, rules.Info, f.Severity)
+	}
+}
+
+func TestRun_EnableOffByDefaultRule(t *testing.T) {
+	objs := load(t, "suppressions.yaml")
+	off := check.Run(check.Input{Objects: objs})
+	on := check.Run(check.Input{Objects: objs, Settings: ruleconfig.Settings{Enable: []string{"resources-cpu-limit-missing"}}})
+	count := func(fs []rules.Finding) int {
+		n := 0
+		for _, f := range fs {
+			if f.Rule == "resources-cpu-limit-missing" {
+				n++
+			}
+		}
+		return n
+	}
+	assert.Zero(t, count(off))
+	// lazy's annotation suppresses its own; the other three report.
+	assert.Equal(t, 3, count(on))
+}
