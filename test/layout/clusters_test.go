@@ -1,6 +1,7 @@
 package layout
 
 import (
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -12,6 +13,18 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"sigs.k8s.io/kustomize/kyaml/filesys"
 )
+
+func TestClusters_EveryFolderIsTested(t *testing.T) {
+	entries, err := os.ReadDir(filepath.Join(repoRoot(t), "clusters"))
+	require.NoError(t, err)
+	var folders []string
+	for _, e := range entries {
+		if e.IsDir() {
+			folders = append(folders, e.Name())
+		}
+	}
+	assert.ElementsMatch(t, clusters, folders, "a new cluster folder goes into the clusters list of these tests")
+}
 
 func TestClusters_HoldTheSameApplicationsAndProjects(t *testing.T) {
 	for _, name := range clusters {

@@ -2,7 +2,6 @@ package layout
 
 import (
 	"fmt"
-	"os"
 	"path/filepath"
 	"strconv"
 	"testing"
@@ -116,9 +115,4 @@ func syncWave(t *testing.T, annotations map[string]string) int {
 	n, err := strconv.Atoi(w)
 	require.NoError(t, err, "sync-wave %q", w)
 	return n
-}
-
-func exists(path string) bool {
-	_, err := os.Stat(path)
-	return err == nil
 }
