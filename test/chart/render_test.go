@@ -105,7 +105,7 @@ func TestRender_StartupProbeBudgetComesFromMaxSeconds(t *testing.T) {
 		maxSeconds, period int32
 		wantFailures       int32
 	}{
-		{maxSeconds: 300, period: 5, wantFailures: 60},
+		{maxSeconds: 600, period: 5, wantFailures: 120},
 		{maxSeconds: 62, period: 5, wantFailures: 13}, // rounds up: never less than asked
 		{maxSeconds: 1, period: 5, wantFailures: 1},
 		{maxSeconds: 30, period: 1, wantFailures: 30},
