@@ -11,7 +11,6 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	corev1 "k8s.io/api/core/v1"
 )
 
 // probeScale is what one second of the rendered settings lasts here.
@@ -19,7 +18,7 @@ const probeScale = 100 * time.Millisecond
 
 // slowStartPod renders the chart, then sets up the rendered container's
 // probes and process for the simulated kubelet.
-func slowStartPod(t *testing.T, sets ...string) (*kubeletPod, corev1.Container, []*docSearchProcess) {
+func slowStartPod(t *testing.T, sets ...string) (*kubeletPod, func() []*docSearchProcess) {
 	t.Helper()
 	bin := needDocSearch(t)
 	d := deployment(t, mustRender(t, renderOptions{}, sets...))
@@ -48,7 +47,7 @@ func slowStartPod(t *testing.T, sets ...string) (*kubeletPod, corev1.Container, 
 			}
 		}
 	})
-	return pod, c, started
+	return pod, func() []*docSearchProcess { return started }
 }
 
 func startupSpec(t *testing.T, pod *kubeletPod) probeSpec {
@@ -64,7 +63,7 @@ func startupSpec(t *testing.T, pod *kubeletPod) probeSpec {
 
 func TestSlowStart_DefaultBudgetBecomesReadyWithoutRestart(t *testing.T) {
 	// A 20 s index build (2 s here): far inside the default budget.
-	pod, _, _ := slowStartPod(t, "startup.delay=20s")
+	pod, _ := slowStartPod(t, "startup.delay=20s")
 	startup := startupSpec(t, pod)
 	budget := startup.period * time.Duration(startup.failure)
 
@@ -96,7 +95,7 @@ func TestSlowStart_DefaultBudgetBecomesReadyWithoutRestart(t *testing.T) {
 func TestSlowStart_BudgetShorterThanTheDelayRestartsTheContainer(t *testing.T) {
 	// The index takes 20 s (2 s here) but the budget is 10 s: the kubelet
 	// gives up and restarts the container, before it was ever ready.
-	pod, _, _ := slowStartPod(t, "startup.delay=20s", "startup.maxSeconds=10")
+	pod, _ := slowStartPod(t, "startup.delay=20s", "startup.maxSeconds=10")
 	startup := startupSpec(t, pod)
 	require.Equal(t, 2, startup.failure)
 
@@ -115,6 +114,44 @@ func TestSlowStart_BudgetShorterThanTheDelayRestartsTheContainer(t *testing.T) {
 	}
 	assert.Empty(t, probes(st.events, 1, readinessProbe), "never probed for readiness: never started")
 	assert.Empty(t, probes(st.events, 1, livenessProbe), "never probed for liveness: never started")
+}
+
+// A process that stops answering (frozen with SIGSTOP) is taken out of the
+// Service by its readiness probe well before its liveness probe restarts it.
+func TestLiveness_FrozenProcessLeavesServiceThenRestarts(t *testing.T) {
+	pod, processes := slowStartPod(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	frozen := false
+	st, err := pod.run(ctx, func(s podStatus) bool {
+		if s.ready && !frozen {
+			require.NoError(t, processes()[0].cmd.Process.Signal(syscall.SIGSTOP))
+			frozen = true
+		}
+		return s.restarts > 0
+	})
+	require.NoError(t, err)
+	require.True(t, frozen, "never became ready")
+	assert.Equal(t, 1, st.restarts)
+
+	unready, livenessFailed := -1, -1
+	for i, e := range st.events {
+		switch {
+		case e.container == 1 && e.kind == "" && e.note == "ready=false" && unready < 0:
+			unready = i
+		case e.container == 1 && e.kind == "" && e.note == "liveness probe failed":
+			livenessFailed = i
+		}
+	}
+	require.GreaterOrEqual(t, unready, 0, "readiness never turned false")
+	require.GreaterOrEqual(t, livenessFailed, 0, "liveness never failed")
+	assert.Less(t, unready, livenessFailed, "out of the Service before the restart")
+	live := probes(st.events, 1, livenessProbe)
+	require.GreaterOrEqual(t, len(live), 3)
+	for _, e := range live[len(live)-3:] {
+		assert.False(t, e.success, "the last failureThreshold liveness probes failed")
+		assert.Zero(t, e.status, "timed out: no HTTP answer from a frozen process")
+	}
 }
 
 // After SIGTERM the pod keeps serving while /readyz says 503 for the drain
