@@ -1,4 +1,4 @@
-FROM golang:1.26-bookworm@sha256:9fdc884aacc3bec89b20ffc69f4bb369c78210e3e4f600387b5128b12c199f81
+FROM golang:1.26.8-bookworm@sha256:dc9ad6c05acc7a88e5b71bde60a5fe3bd4b9f0db209011711b464107438a8107
 COPY . .
 RUN go build -o /doc-search ./app/cmd/doc-search
 ENTRYPOINT ["/doc-search"]
