@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/pmezard/go-difflib/difflib"
+	"k8s.io/apimachinery/pkg/api/equality"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"sigs.k8s.io/yaml"
 
@@ -135,6 +136,9 @@ func compareCluster(name string, base, head *Cluster, baseName, headName string)
 		}
 		if h != nil {
 			ho, app, ref = h.Object, h.Source.Application, h.Ref()
+		}
+		if bo != nil && ho != nil && equality.Semantic.DeepEqual(bo.Object, ho.Object) {
+			continue // most objects: skip marshalling them to YAML
 		}
 		bo, ho, err := maskSecrets(bo, ho)
 		if err != nil {
