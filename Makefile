@@ -40,6 +40,7 @@ lint:
 	@scripts=$$(git ls-files -z | xargs -0 awk 'FNR == 1 { if (FILENAME ~ /\.sh$$/ || /^#!.*[\/ ](ba|da)?sh( |$$)/) print FILENAME; nextfile }' 2>/dev/null || true); \
 		echo "shellcheck $$(wc -w <<<"$$scripts") scripts"; shellcheck $$scripts
 	actionlint
+	bash .github/scripts/check-action-pins.sh
 
 ## version: the image tag this build gets, <app/VERSION>-build.<BUILD> (e.g. make version BUILD=57)
 version:
