@@ -1,0 +1,103 @@
+package gitrepo
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func newRepo(t *testing.T) Repo {
+	t.Helper()
+	dir := t.TempDir()
+	t.Setenv("GIT_CONFIG_GLOBAL", "/dev/null")
+	t.Setenv("GIT_CONFIG_NOSYSTEM", "1")
+	for k, v := range map[string]string{"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.com", "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.com"} {
+		t.Setenv(k, v)
+	}
+	out, err := exec.Command("git", "-C", dir, "init", "--quiet").CombinedOutput()
+	require.NoError(t, err, "%s", out)
+	repo, err := Open(dir)
+	require.NoError(t, err)
+	return repo
+}
+
+func write(t *testing.T, r Repo, rel, content string) {
+	t.Helper()
+	require.NoError(t, os.MkdirAll(filepath.Dir(filepath.Join(r.Dir, rel)), 0o755))
+	require.NoError(t, os.WriteFile(filepath.Join(r.Dir, rel), []byte(content), 0o644))
+}
+
+func TestLastChange_ReadsSubjectTimeAndTrailersOfTheNewestCommitOfThePath(t *testing.T) {
+	r := newRepo(t)
+	write(t, r, "a.yaml", "one\n")
+	write(t, r, "b.yaml", "one\n")
+	_, err := r.git(nil, "add", ".")
+	require.NoError(t, err)
+	first, err := r.CommitPaths("First\n\nBuild: 1\n", "a.yaml", "b.yaml")
+	require.NoError(t, err)
+	write(t, r, "b.yaml", "two\n")
+	before := time.Now().Add(-time.Minute)
+	_, err = r.CommitPaths("Second\n\nSome prose first.\n\nBuild: 2\nImage-Digest: sha256:abc\nSource-Commit: 1234\n", "b.yaml")
+	require.NoError(t, err)
+
+	a, ok, err := r.LastChange("a.yaml")
+	require.NoError(t, err)
+	require.True(t, ok)
+	assert.Equal(t, first, a.Hash)
+	assert.Equal(t, "First", a.Subject)
+	assert.Equal(t, map[string]string{"Build": "1"}, a.Trailers)
+
+	b, ok, err := r.LastChange("b.yaml")
+	require.NoError(t, err)
+	require.True(t, ok)
+	assert.Equal(t, "Second", b.Subject)
+	assert.Equal(t, map[string]string{"Build": "2", "Image-Digest": "sha256:abc", "Source-Commit": "1234"}, b.Trailers)
+	assert.True(t, b.Time.After(before))
+}
+
+func TestLastChange_PathNeverCommitted(t *testing.T) {
+	r := newRepo(t)
+	write(t, r, "a.yaml", "one\n")
+	_, err := r.git(nil, "add", ".")
+	require.NoError(t, err)
+	_, err = r.CommitPaths("First", "a.yaml")
+	require.NoError(t, err)
+
+	_, ok, err := r.LastChange("never.yaml")
+	require.NoError(t, err)
+	assert.False(t, ok)
+}
+
+func TestModified_SeesEditsStagedChangesAndNewFiles(t *testing.T) {
+	r := newRepo(t)
+	write(t, r, "a.yaml", "one\n")
+	_, err := r.git(nil, "add", ".")
+	require.NoError(t, err)
+	_, err = r.CommitPaths("First", "a.yaml")
+	require.NoError(t, err)
+
+	clean, err := r.Modified("a.yaml")
+	require.NoError(t, err)
+	assert.False(t, clean)
+
+	write(t, r, "a.yaml", "two\n")
+	edited, err := r.Modified("a.yaml")
+	require.NoError(t, err)
+	assert.True(t, edited)
+
+	write(t, r, "new.yaml", "x\n")
+	untracked, err := r.Modified("new.yaml")
+	require.NoError(t, err)
+	assert.True(t, untracked)
+}
+
+func TestOpen_OutsideARepositoryNamesTheDirectory(t *testing.T) {
+	dir := t.TempDir()
+	_, err := Open(dir)
+	assert.ErrorContains(t, err, dir)
+}
