@@ -80,16 +80,20 @@ for app in root kube-prometheus-stack doc-search; do
 	fi
 done
 
-url=$(node_url || echo "(not yet: once doc-search is synced, run: minikube service doc-search --url)")
+if url=$(node_url); then
+	url="$url/search?q=hello+world"
+else
+	url="not yet: once doc-search is synced, run: minikube service doc-search --url"
+fi
 cat <<EOT
 
 Argo CD UI:   kubectl -n argocd port-forward svc/argocd-server 8443:443   then https://localhost:8443
               user admin, password:
               kubectl -n argocd get secret argocd-initial-admin-secret -o jsonpath='{.data.password}' | base64 -d; echo
-doc-search:   $url/search?q=hello+world
+doc-search:   $url
 Grafana:      kubectl -n monitoring port-forward svc/kube-prometheus-stack-grafana 3000:80   then http://localhost:3000
               user admin, password:
               kubectl -n monitoring get secret kube-prometheus-stack-grafana -o jsonpath='{.data.admin-password}' | base64 -d; echo
 Smoke test:   make minikube-smoke
 EOT
-$ready
+[[ $ready == true ]]
