@@ -5,6 +5,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"io"
 	"os"
 
 	"github.com/spf13/cobra"
@@ -41,17 +42,27 @@ func newRootCmd() *cobra.Command {
 }
 
 func main() {
-	err := newRootCmd().Execute()
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// run executes one command line and returns the exit status.
+func run(args []string, stdout, stderr io.Writer) int {
+	root := newRootCmd()
+	root.SetArgs(args)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	err := root.Execute()
 	if err == nil {
-		os.Exit(exitOK)
+		return exitOK
 	}
 	var se *statusError
 	if errors.As(err, &se) {
 		if se.err != nil {
-			fmt.Fprintln(os.Stderr, "chartcheck:", se.err)
+			fmt.Fprintln(stderr, "chartcheck:", se.err)
 		}
-		os.Exit(se.code)
+		return se.code
 	}
-	fmt.Fprintln(os.Stderr, "chartcheck:", err)
-	os.Exit(exitError)
+	// Anything cobra reports itself (unknown flag, bad arguments) is usage.
+	fmt.Fprintln(stderr, "chartcheck:", err)
+	return exitError
 }

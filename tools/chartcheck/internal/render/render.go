@@ -169,7 +169,7 @@ func Cluster(ctx context.Context, opts Options) (*Result, error) {
 	for round := 0; round < 4; round++ {
 		res, err = r.renderTree(ctx, apiVersions)
 		if err != nil {
-			return nil, err
+			return nil, relativeError(err, root)
 		}
 		more := mergeVersions(apiVersions, crdAPIVersions(res.Objects))
 		if len(more) == len(apiVersions) {
@@ -198,6 +198,23 @@ func Cluster(ctx context.Context, opts Options) (*Result, error) {
 		res.Objects = keep
 	}
 	return res, nil
+}
+
+// relativeError drops the repository root from messages of the libraries
+// (Kustomize reports absolute paths), so errors read the same on every
+// machine and in CI.
+func relativeError(err error, root string) error {
+	var e *Error
+	if !errors.As(err, &e) {
+		return err
+	}
+	msg := e.Err.Error()
+	if !strings.Contains(msg, root) {
+		return err
+	}
+	out := *e
+	out.Err = errors.New(strings.ReplaceAll(strings.ReplaceAll(msg, root+string(filepath.Separator), ""), root, "."))
+	return &out
 }
 
 // mergeVersions returns base plus the versions of add it lacks, keeping

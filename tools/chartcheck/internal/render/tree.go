@@ -73,7 +73,11 @@ func (r *renderer) renderTree(ctx context.Context, apiVersions []string) (*Resul
 		objs, err = r.directory(clusterDir, v1alpha1.ApplicationSourceDirectory{}, base)
 	}
 	if err != nil {
-		return nil, &Error{Cluster: r.opts.Cluster, File: r.clusterRel(), Err: err}
+		file := r.clusterRel()
+		if k := kustomizationFile(clusterDir); k != "" {
+			file += "/" + k
+		}
+		return nil, &Error{Cluster: r.opts.Cluster, File: file, Err: err}
 	}
 	nodes, err := r.applicationsIn(objs, "", nil)
 	if err != nil {
@@ -141,7 +145,7 @@ func (r *renderer) renderNode(ctx context.Context, n node, apiVersions []string)
 	case <-ctx.Done():
 		return subtree{}, ctx.Err()
 	}
-	objs, typ, skipped, err := r.renderApp(n.app, apiVersions)
+	objs, typ, skipped, err := r.renderApp(n.app, n.src, apiVersions)
 	<-r.sem
 	if err != nil {
 		return subtree{}, err
@@ -205,7 +209,7 @@ func (r *renderer) applicationsIn(objs []manifest.Object, parent string, ancesto
 
 // renderApp renders every source of one Application, the way Argo CD's
 // repo server does for each.
-func (r *renderer) renderApp(app *v1alpha1.Application, apiVersions []string) ([]manifest.Object, string, []Skipped, error) {
+func (r *renderer) renderApp(app *v1alpha1.Application, defined manifest.Source, apiVersions []string) ([]manifest.Object, string, []Skipped, error) {
 	fail := func(file string, err error) ([]manifest.Object, string, []Skipped, error) {
 		return nil, "", nil, &Error{Cluster: r.opts.Cluster, Application: app.Name, File: file, Err: err}
 	}
@@ -234,7 +238,7 @@ func (r *renderer) renderApp(app *v1alpha1.Application, apiVersions []string) ([
 			}
 			chartDir, err := r.pullChart(src.RepoURL, src.Chart, src.TargetRevision)
 			if err != nil {
-				return fail(src.RepoURL, err)
+				return fail(defined.String(), err)
 			}
 			label := strings.TrimSuffix(src.RepoURL, "/") + "/" + src.Chart + "@" + src.TargetRevision
 			objs, err := r.helm(app, src, chartDir, chartDir, label, refs, base, apiVersions)
@@ -247,7 +251,7 @@ func (r *renderer) renderApp(app *v1alpha1.Application, apiVersions []string) ([
 			skipped = append(skipped, Skipped{Application: app.Name,
 				Reason: fmt.Sprintf("remote git repository %s (path %q) is not rendered", src.RepoURL, src.Path)})
 		default:
-			objs, typ, err := r.renderLocal(app, src, refs, base, apiVersions)
+			objs, typ, err := r.renderLocal(app, defined, src, refs, base, apiVersions)
 			if err != nil {
 				return nil, "", nil, err
 			}
@@ -265,11 +269,11 @@ func (r *renderer) renderApp(app *v1alpha1.Application, apiVersions []string) ([
 }
 
 // renderLocal renders a source in this repository.
-func (r *renderer) renderLocal(app *v1alpha1.Application, src *v1alpha1.ApplicationSource, refs map[string]v1alpha1.ApplicationSource, base manifest.Source, apiVersions []string) ([]manifest.Object, string, error) {
+func (r *renderer) renderLocal(app *v1alpha1.Application, defined manifest.Source, src *v1alpha1.ApplicationSource, refs map[string]v1alpha1.ApplicationSource, base manifest.Source, apiVersions []string) ([]manifest.Object, string, error) {
 	root := r.opts.RepoRoot
 	appPath, err := argopath.Path(root, src.Path)
 	if err != nil {
-		return nil, "", &Error{Cluster: r.opts.Cluster, Application: app.Name, File: src.Path, Err: fmt.Errorf("spec.source.path: %w", err)}
+		return nil, "", &Error{Cluster: r.opts.Cluster, Application: app.Name, File: defined.String(), Err: fmt.Errorf("spec.source.path: %w", err)}
 	}
 	rel := r.rel(appPath)
 	fail := func(err error) ([]manifest.Object, string, error) {
@@ -295,6 +299,9 @@ func (r *renderer) renderLocal(app *v1alpha1.Application, src *v1alpha1.Applicat
 		err = fmt.Errorf("source type %s is not supported", typ)
 	}
 	if err != nil {
+		if k := kustomizationFile(appPath); typ == v1alpha1.ApplicationSourceTypeKustomize && k != "" {
+			rel += "/" + k
+		}
 		return fail(err)
 	}
 	return objs, string(typ), nil
