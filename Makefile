@@ -12,7 +12,7 @@ COMMIT ?= $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo dev)
 BUILDINFO := github.com/doc-search/gitops/app/internal/buildinfo
 LDFLAGS := -X $(BUILDINFO).Version=$(VERSION) -X $(BUILDINFO).Build=$(BUILD) -X $(BUILDINFO).Commit=$(COMMIT)
 
-.PHONY: run build test deps unit lint bench version
+.PHONY: run build test deps unit lint bench version e2e observe
 .PHONY: minikube-up minikube-smoke minikube-down
 
 ## run: serve doc-search on :8080 (metrics on :8000) with its built-in sample corpus
@@ -24,13 +24,18 @@ build:
 	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o bin/doc-search ./app/cmd/doc-search
 
 ## test: every test: installs what they need, then lint, unit and integration tests
-test: deps lint unit
+test: deps lint check unit
 
 deps:
 	bash scripts/install-deps.sh
 
 unit:
 	$(GO) test -count=1 ./...
+
+.PHONY: check
+## check: render every cluster (offline) and check it with chartcheck's rules; must be clean
+check:
+	$(GO) run ./tools/chartcheck check --offline
 
 ## lint: gofmt, go vet, yamllint, shellcheck, actionlint
 lint:
@@ -45,6 +50,18 @@ lint:
 ## version: the image tag this build gets, <app/VERSION>-build.<BUILD> (e.g. make version BUILD=57)
 version:
 	@$(GO) run ./tools/promote version --build $(BUILD)
+
+## observe: doc-search + a real Prometheus + hey load; prints p50/p90/p99 beside hey's, draws docs/img/latency.png
+observe: deps
+	$(GO) run ./bench/observe
+
+## e2e: a real kube-apiserver, controller manager and Argo CD reconcile this
+## repository from git, inside a network namespace (needs root; builds the
+## toolchain into .cache/e2e once, ~15 min cold)
+e2e: deps
+	bash test/e2e/toolchain/build.sh
+	$(GO) vet -tags e2e ./test/e2e/...
+	$(GO) test -tags e2e -count=1 -timeout 30m -v ./test/e2e/...
 
 ## minikube-up: start minikube, build the doc-search image in it, install Argo CD
 ## and hand it clusters/minikube (needs minikube and kubectl; docs/runbooks.md)

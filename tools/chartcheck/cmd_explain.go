@@ -1,0 +1,35 @@
+package main
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/doc-search/gitops/tools/chartcheck/internal/rules"
+)
+
+func newExplainCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "explain RULE",
+		Short: "Print what a rule checks and how to fix its findings",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			r, ok := rules.Lookup(args[0])
+			if !ok {
+				return &statusError{code: exitError, err: fmt.Errorf("unknown rule %q (see `chartcheck rules`)", args[0])}
+			}
+			w := cmd.OutOrStdout()
+			state := ""
+			if r.Disabled {
+				state = ", off by default"
+			}
+			fmt.Fprintf(w, "%s (%s, %s%s)\n\n%s\n\nApplies to: %s\n\nHow to fix:\n", r.ID, r.Severity, r.Category, state, r.Description, r.Scope)
+			for _, line := range strings.Split(strings.TrimRight(r.Remediation, "\n"), "\n") {
+				fmt.Fprintf(w, "  %s\n", line)
+			}
+			fmt.Fprintf(w, "\nSuppress on an object with the annotation\n  chartcheck.dev/ignore: \"%s: <reason>\"\n", r.ID)
+			return nil
+		},
+	}
+}
