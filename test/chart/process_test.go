@@ -96,11 +96,16 @@ func containerEnv(c corev1.Container, scale time.Duration) ([]string, error) {
 			if err != nil {
 				return nil, fmt.Errorf("env %s=%q: %w", e.Name, v, err)
 			}
-			v = (d * scale / time.Second).String()
+			v = scaled(d, scale).String()
 		}
 		env = append(env, e.Name+"="+v)
 	}
 	return env, nil
+}
+
+// scaled turns d, counted in seconds, into units of scale (float math: d*scale overflows).
+func scaled(d, scale time.Duration) time.Duration {
+	return time.Duration(float64(d) * float64(scale) / float64(time.Second))
 }
 
 // docSearchProcess is the real doc-search started with a rendered container's

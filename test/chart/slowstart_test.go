@@ -167,7 +167,7 @@ func TestShutdown_DrainsThenExitsWithinGracePeriod(t *testing.T) {
 	require.True(t, ok)
 	drain, err := time.ParseDuration(drainEnv)
 	require.NoError(t, err)
-	drain = drain * scale / time.Second
+	drain = scaled(drain, scale)
 
 	p, err := startDocSearch(bin, c, scale)
 	require.NoError(t, err)
