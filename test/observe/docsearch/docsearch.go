@@ -31,8 +31,8 @@ func Build(ctx context.Context, root, dir, name string) (string, error) {
 	return out, nil
 }
 
-// GenerateCorpus writes a synthetic corpus of docs documents of about size
-// bytes each into dir with the gencorpus binary, seeded for repeatable runs.
+// GenerateCorpus writes a synthetic corpus of docs documents, size bytes in
+// all (e.g. 40MB), into dir with the gencorpus binary, seeded for repeatable runs.
 func GenerateCorpus(ctx context.Context, gencorpus, dir string, docs int, size string) error {
 	cmd := exec.CommandContext(ctx, gencorpus, "--docs", strconv.Itoa(docs), "--bytes", size, "--seed", "1", "--out", dir)
 	if msg, err := cmd.CombinedOutput(); err != nil {

@@ -28,7 +28,8 @@ type Options struct {
 
 // Result is the merged outcome of every hey process of one run.
 type Result struct {
-	Latencies []time.Duration // sorted, one per request
+	Latencies []time.Duration // sorted, one per request: hey's response time
+	Waits     []time.Duration // sorted, one per request: hey's "resp wait"
 	Status    map[int]int     // responses per HTTP status code
 	Started   time.Time
 	Ended     time.Time
@@ -64,6 +65,7 @@ func Run(ctx context.Context, opts Options, urls []string) (Result, error) {
 			}
 			for _, r := range recs {
 				res.Latencies = append(res.Latencies, r.Latency)
+				res.Waits = append(res.Waits, r.Wait)
 				res.Status[r.Status]++
 			}
 		}()
@@ -74,6 +76,7 @@ func Run(ctx context.Context, opts Options, urls []string) (Result, error) {
 		return res, err
 	}
 	sort.Slice(res.Latencies, func(i, j int) bool { return res.Latencies[i] < res.Latencies[j] })
+	sort.Slice(res.Waits, func(i, j int) bool { return res.Waits[i] < res.Waits[j] })
 	return res, nil
 }
 
@@ -102,8 +105,11 @@ func runOne(ctx context.Context, opts Options, url string) ([]Record, error) {
 
 // Record is one request as hey's CSV output reports it.
 type Record struct {
-	Latency time.Duration
-	Status  int
+	Latency time.Duration // the whole request, as hey's summary counts it
+	// Wait is hey's "resp wait": from the request written to the first
+	// byte of the response, without the client reading the body.
+	Wait   time.Duration
+	Status int
 }
 
 // ParseCSV reads hey's "-o csv" output. hey prints times in seconds with
@@ -121,9 +127,10 @@ func ParseCSV(r io.Reader) ([]Record, error) {
 		col[name] = i
 	}
 	latCol, ok1 := col["response-time"]
-	codeCol, ok2 := col["status-code"]
-	if !ok1 || !ok2 {
-		return nil, fmt.Errorf("hey csv: header %v lacks response-time or status-code", rows[0])
+	waitCol, ok2 := col["Response-delay"]
+	codeCol, ok3 := col["status-code"]
+	if !ok1 || !ok2 || !ok3 {
+		return nil, fmt.Errorf("hey csv: header %v lacks response-time, Response-delay or status-code", rows[0])
 	}
 	recs := make([]Record, 0, len(rows)-1)
 	for n, row := range rows[1:] {
@@ -131,26 +138,38 @@ func ParseCSV(r io.Reader) ([]Record, error) {
 		if err != nil {
 			return nil, fmt.Errorf("hey csv line %d: response-time %q: %w", n+2, row[latCol], err)
 		}
+		wait, err := strconv.ParseFloat(row[waitCol], 64)
+		if err != nil {
+			return nil, fmt.Errorf("hey csv line %d: Response-delay %q: %w", n+2, row[waitCol], err)
+		}
 		code, err := strconv.Atoi(row[codeCol])
 		if err != nil {
 			return nil, fmt.Errorf("hey csv line %d: status-code %q: %w", n+2, row[codeCol], err)
 		}
-		recs = append(recs, Record{Latency: time.Duration(math.Round(secs * float64(time.Second))), Status: code})
+		recs = append(recs, Record{Latency: seconds(secs), Wait: seconds(wait), Status: code})
 	}
 	return recs, nil
 }
 
-// Quantile returns the q-quantile (0 < q <= 1) of the latencies with the
-// rule hey's own summary uses: the first sorted sample i with i/n >= q.
-func (r Result) Quantile(q float64) time.Duration {
-	n := len(r.Latencies)
+func seconds(s float64) time.Duration { return time.Duration(math.Round(s * float64(time.Second))) }
+
+// Quantile returns the q-quantile (0 < q <= 1) of the response times.
+func (r Result) Quantile(q float64) time.Duration { return quantile(r.Latencies, q) }
+
+// WaitQuantile returns the q-quantile (0 < q <= 1) of the response waits.
+func (r Result) WaitQuantile(q float64) time.Duration { return quantile(r.Waits, q) }
+
+// quantile applies the rule hey's own summary uses to sorted samples: the
+// first sample i with i/n >= q.
+func quantile(sorted []time.Duration, q float64) time.Duration {
+	n := len(sorted)
 	if n == 0 {
 		return 0
 	}
 	// The small epsilon keeps 0.99*1000 at index 990, not 991.
 	i := int(math.Ceil(q*float64(n) - 1e-9))
 	i = max(0, min(i, n-1))
-	return r.Latencies[i]
+	return sorted[i]
 }
 
 // Requests is the number of completed requests.

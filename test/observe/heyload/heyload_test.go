@@ -16,8 +16,8 @@ func TestParseCSV_ReadsLatencyAndStatus(t *testing.T) {
 	recs, err := ParseCSV(strings.NewReader(in))
 	require.NoError(t, err)
 	assert.Equal(t, []Record{
-		{Latency: 13500 * time.Microsecond, Status: 200},
-		{Latency: 700 * time.Microsecond, Status: 503},
+		{Latency: 13500 * time.Microsecond, Wait: 11500 * time.Microsecond, Status: 200},
+		{Latency: 700 * time.Microsecond, Wait: 600 * time.Microsecond, Status: 503},
 	}, recs)
 }
 
@@ -27,8 +27,9 @@ func TestParseCSV_RejectsBadInput(t *testing.T) {
 	}{
 		{"empty", "", "no header"},
 		{"missing columns", "a,b\n1,2\n", "lacks response-time"},
-		{"bad latency", "response-time,status-code\nfast,200\n", `line 2: response-time "fast"`},
-		{"bad status", "response-time,status-code\n0.1,ok\n", `line 2: status-code "ok"`},
+		{"bad latency", "response-time,Response-delay,status-code\nfast,0.1,200\n", `line 2: response-time "fast"`},
+		{"bad wait", "response-time,Response-delay,status-code\n0.1,slow,200\n", `line 2: Response-delay "slow"`},
+		{"bad status", "response-time,Response-delay,status-code\n0.1,0.1,ok\n", `line 2: status-code "ok"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

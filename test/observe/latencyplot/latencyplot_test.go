@@ -11,6 +11,7 @@ import (
 	"github.com/prometheus/common/model"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"gonum.org/v1/plot"
 )
 
 func samples(values ...float64) []model.SamplePair {
@@ -33,6 +34,22 @@ func TestSavePNG_WritesADecodablePNG(t *testing.T) {
 	img, err := png.Decode(bytes.NewReader(b))
 	require.NoError(t, err)
 	assert.Greater(t, img.Bounds().Dx(), 500)
+}
+
+func TestSavePNG_DrawsBucketGridOnALogAxis(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "latency.png")
+	require.NoError(t, SavePNG(Chart{Title: "search latency", Buckets: []float64{0.0001, 0.001, 0.01}, Series: []Series{
+		{Name: "p50", Samples: samples(0.0002, 0.0003), Reference: &Reference{Name: "hey p50", Seconds: 0.0004}},
+	}}, path))
+	assert.Equal(t, []float64{0.1, 1}, tickValues(bucketTicks{0.0001, 0.001, 0.01}.Ticks(0.05, 5)))
+}
+
+func tickValues(ticks []plot.Tick) []float64 {
+	var out []float64
+	for _, tk := range ticks {
+		out = append(out, tk.Value)
+	}
+	return out
 }
 
 func TestSavePNG_RefusesAnEmptyChart(t *testing.T) {

@@ -41,7 +41,26 @@ func TestCompare_AgreesWithinOneBucket(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			assert.Equal(t, tt.want, Compare(bounds, 0.5, tt.server, tt.client).Agree)
+			assert.Equal(t, tt.want, Compare(bounds, 0.5, tt.server, tt.client, tt.client).Agree)
+		})
+	}
+}
+
+func TestCompare_ServerNeverInAHigherBucketThanClientTotal(t *testing.T) {
+	tests := []struct {
+		name          string
+		server, total float64
+		want          bool
+	}{
+		{"server faster", 0.0003, 0.002, true},
+		{"same bucket", 0.0009, 0.0008, true},
+		{"hey rounded down across a boundary", 0.00098, 0.00096, true},
+		{"server a bucket slower", 0.0012, 0.0008, false},
+		{"server has no estimate", math.NaN(), 0.0009, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			assert.Equal(t, tt.want, Compare(bounds, 0.5, tt.server, tt.total, tt.total).NotSlower)
 		})
 	}
 }

@@ -43,7 +43,9 @@ func (s *Stack) SearchBuckets(ctx context.Context) ([]float64, error) {
 
 // CompareWithHey sets Prometheus' percentiles of every successful search
 // so far (histogram_quantile over the cumulative buckets, which is the
-// whole load) beside hey's percentiles of the same requests.
+// whole load) beside hey's percentiles of the same requests: their response
+// wait (time to first byte), which is what the handler's histogram times,
+// and, for display, their total time.
 func (s *Stack) CompareWithHey(ctx context.Context, load heyload.Result) ([]quantile.Comparison, error) {
 	bounds, err := s.SearchBuckets(ctx)
 	if err != nil {
@@ -59,7 +61,7 @@ func (s *Stack) CompareWithHey(ctx context.Context, load heyload.Result) ([]quan
 		if len(v) != 1 {
 			return nil, fmt.Errorf("%s: want one sample, got %d", query, len(v))
 		}
-		out = append(out, quantile.Compare(bounds, q, float64(v[0].Value), load.Quantile(q).Seconds()))
+		out = append(out, quantile.Compare(bounds, q, float64(v[0].Value), load.WaitQuantile(q).Seconds(), load.Quantile(q).Seconds()))
 	}
 	return out, nil
 }
