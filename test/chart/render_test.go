@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	monitoringv1 "github.com/prometheus-operator/prometheus-operator/pkg/apis/monitoring/v1"
+	"github.com/prometheus/prometheus/promql/parser"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	appsv1 "k8s.io/api/apps/v1"
@@ -506,6 +507,10 @@ func TestRender_PrometheusRuleRecordsLatencyAndRatesAndAlerts(t *testing.T) {
 	assert.Equal(t, `docsearch:search_latency_seconds:p99{namespace="search"} > 0.5`, exprs["DocSearchHighLatencyP99"])
 	assert.Equal(t, `docsearch:errors:ratio_rate5m{namespace="search"} > 0.05`, exprs["DocSearchHighErrorRatio"])
 	assert.Contains(t, exprs["DocSearchNoReadyReplicas"], `kube_deployment_status_replicas_ready{namespace="search", deployment="doc-search"} == 0`)
+	for name, expr := range exprs {
+		_, err := parser.ParseExpr(expr)
+		assert.NoError(t, err, "%s: %s", name, expr)
+	}
 }
 
 func TestRender_DashboardConfigMapForGrafanaSidecar(t *testing.T) {
@@ -538,6 +543,10 @@ func TestRender_DashboardConfigMapForGrafanaSidecar(t *testing.T) {
 			exprs = append(exprs, tg.Expr)
 			assert.NotContains(t, tg.Expr, "$", "panel %q: plain PromQL, no Grafana variables", p.Title)
 		}
+	}
+	for _, expr := range exprs {
+		_, err := parser.ParseExpr(expr)
+		assert.NoError(t, err, expr)
 	}
 	all := strings.Join(exprs, "\n")
 	for _, want := range []string{"histogram_quantile(0.5,", "histogram_quantile(0.9,", "histogram_quantile(0.99,",
