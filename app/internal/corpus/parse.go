@@ -99,6 +99,12 @@ func tagLen(s []byte) int {
 	return 0
 }
 
+// commonEntities are decoded without allocating; html.UnescapeString knows the rest.
+var commonEntities = map[string][]byte{
+	"amp": []byte("&"), "lt": []byte("<"), "gt": []byte(">"), "quot": []byte(`"`), "apos": []byte("'"),
+	"nbsp": []byte("\u00a0"),
+}
+
 // entity decodes the character reference s starts with ("&amp;", "&#233;",
 // "&eacute;") and returns its text and length, or 0 when the '&' is text.
 func entity(s []byte) ([]byte, int) {
@@ -113,26 +119,15 @@ func entity(s []byte) ([]byte, int) {
 		if !ok {
 			return nil, 0
 		}
-		return utf8.AppendRune(nil, r), end + 1
+		return []byte(string(r)), end + 1
 	}
 	for _, c := range name {
 		if !isASCIILetter(c) && (c < '0' || c > '9') {
 			return nil, 0
 		}
 	}
-	switch string(name) {
-	case "amp":
-		return []byte("&"), end + 1
-	case "lt":
-		return []byte("<"), end + 1
-	case "gt":
-		return []byte(">"), end + 1
-	case "quot":
-		return []byte(`"`), end + 1
-	case "apos":
-		return []byte("'"), end + 1
-	case "nbsp":
-		return []byte("\u00a0"), end + 1
+	if text, ok := commonEntities[string(name)]; ok {
+		return text, end + 1
 	}
 	ref := string(s[:end+1])
 	if text := html.UnescapeString(ref); text != ref {

@@ -23,8 +23,8 @@ import (
 // posting list is also a list of IDs in the contract's order.
 type Index struct {
 	ids      []string
-	terms    map[string]uint32 // word -> term number
-	offsets  []uint32          // postings of term t: postings[offsets[t]:offsets[t+1]]
+	dict     *dict    // word -> term number
+	offsets  []uint32 // postings of term t: postings[offsets[t]:offsets[t+1]]
 	postings []uint32
 	stats    Stats
 }
@@ -60,7 +60,7 @@ func Build(ctx context.Context, fsys fs.FS, docs []corpus.Document, opt Options)
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}
-	workers = min(workers, len(docs))
+	workers = min(workers, len(docs), 255) // span.worker is a byte
 
 	var (
 		next    atomic.Int64 // next document number to take
@@ -72,8 +72,10 @@ func Build(ctx context.Context, fsys fs.FS, docs []corpus.Document, opt Options)
 	)
 	parts := make([]*partial, workers)
 	seed := maphash.MakeSeed()
+	// Where each document's distinct terms are: which worker, from where, how many.
+	spans := make([]span, len(docs))
 	for w := range parts {
-		p := newPartial(seed)
+		p := newPartial(seed, uint8(w), spans, min(1<<20, 64*len(docs)))
 		parts[w] = p
 		wg.Go(func() {
 			var buf []byte
@@ -110,7 +112,7 @@ func Build(ctx context.Context, fsys fs.FS, docs []corpus.Document, opt Options)
 		return nil, fmt.Errorf("building index: none of the %d documents could be read", len(docs))
 	}
 
-	idx := merge(parts)
+	idx := merge(parts, spans, seed)
 	idx.ids = make([]string, len(docs))
 	for i, d := range docs {
 		idx.ids[i] = d.ID
@@ -149,114 +151,118 @@ func readFile(fsys fs.FS, name string, buf []byte) ([]byte, error) {
 	}
 }
 
-// partial is one worker's share of the index: its own dictionary and posting
-// lists, so workers never contend; merge joins them once at the end.
-type partial struct {
-	table *termTable
-	doc   uint32
-	tok   *tokenize.Tokenizer
+// span locates the distinct terms of one document in a worker's list.
+type span struct {
+	start  uint64
+	length uint32
+	worker uint8
 }
 
-func newPartial(seed maphash.Seed) *partial {
-	p := &partial{table: newTermTable(seed)}
-	p.tok = tokenize.New(func(w []byte) { p.table.add(w, p.doc) })
+// partial is one worker's share of the index: its own dictionary and, for
+// each document it read, the list of its distinct terms, appended in order
+// so that writing is sequential; workers never contend. merge turns the lists
+// into posting lists once at the end.
+type partial struct {
+	dict   *dict
+	list   termList
+	spans  []span // shared, indexed by document number; each worker writes its own
+	worker uint8
+	doc    uint32
+	tok    *tokenize.Tokenizer
+}
+
+// hint is the number of distinct words to make room for at once.
+func newPartial(seed maphash.Seed, worker uint8, spans []span, hint int) *partial {
+	p := &partial{dict: newDict(seed, hint), spans: spans, worker: worker}
+	p.tok = tokenize.New(p.word)
 	return p
 }
 
 func (p *partial) add(doc uint32, text []byte) {
 	p.doc = doc
+	start := p.list.n
 	corpus.Parse(text, p.tok)
+	p.spans[doc] = span{start: start, length: uint32(p.list.n - start), worker: p.worker}
 }
 
-// merge joins the workers' partial indexes into one with a global dictionary
-// and one flat posting array. Each worker took documents in increasing order,
-// so each partial list is sorted and merging them keeps the result sorted.
-func merge(parts []*partial) *Index {
+func (p *partial) word(w []byte) {
+	n := p.dict.intern(w)
+	t := &p.dict.terms[n]
+	if t.lastDoc != p.doc+1 {
+		t.lastDoc = p.doc + 1
+		t.count++
+		p.list.add(n)
+	}
+}
+
+// merge joins the workers' dictionaries into one and scatters every
+// document's terms into one flat posting array. Documents are visited in
+// order, so every posting list comes out sorted.
+func merge(parts []*partial, spans []span, seed maphash.Seed) *Index {
 	size := 0
 	for _, p := range parts {
-		size = max(size, len(p.table.terms))
+		size = max(size, len(p.dict.terms))
 	}
-	terms := make(map[string]uint32, size)
-	// local[w][g]: worker w's term number for global term g, or none.
-	const none = ^uint32(0)
-	local := make([][]uint32, len(parts))
+	global := newDict(seed, size)
+	toGlobal := make([][]uint32, len(parts))
+	var counts []uint32
 	var scratch [8]byte
 	for w, p := range parts {
-		for lt := range p.table.terms {
-			word := p.table.word(lt, &scratch)
-			g, ok := terms[string(word)]
-			if !ok {
-				g = uint32(len(terms))
-				terms[string(word)] = g
-				for v := range local {
-					local[v] = append(local[v], none)
-				}
+		toGlobal[w] = make([]uint32, len(p.dict.terms))
+		for lt := range p.dict.terms {
+			g := global.intern(p.dict.word(uint32(lt), &scratch))
+			if int(g) == len(counts) {
+				counts = append(counts, 0)
 			}
-			local[w][g] = uint32(lt)
+			counts[g] += p.dict.terms[lt].count
+			toGlobal[w][lt] = g
 		}
+		p.dict = nil
 	}
-	offsets := make([]uint32, len(terms)+1)
-	for g := range len(terms) {
-		n := 0
-		for w, p := range parts {
-			if lt := local[w][g]; lt != none {
-				n += len(p.table.terms[lt].postings)
-			}
-		}
-		offsets[g+1] = offsets[g] + uint32(n)
+	for i := range global.terms {
+		global.terms[i].lastDoc, global.terms[i].count = 0, 0
 	}
-	postings := make([]uint32, offsets[len(terms)])
+	nterms := len(global.terms)
+	offsets := make([]uint32, nterms+1)
+	for g, c := range counts {
+		offsets[g+1] = offsets[g] + c
+	}
+	postings := make([]uint32, offsets[nterms])
+	cursor := counts[:0:0]
+	cursor = append(cursor, offsets[:nterms]...)
+	counts = nil
 
-	// Terms are independent: merge them in parallel, one stripe per worker.
+	// Each stripe of terms is filled by one goroutine reading every list.
 	var wg sync.WaitGroup
-	stripes := max(1, len(parts))
+	stripes := uint32(len(parts))
 	for s := range stripes {
 		wg.Go(func() {
-			lists := make([][]uint32, 0, len(parts))
-			for g := s; g < len(terms); g += stripes {
-				lists = lists[:0]
-				for w, p := range parts {
-					if lt := local[w][g]; lt != none {
-						lists = append(lists, p.table.terms[lt].postings)
+			for doc := range spans {
+				sp := spans[doc]
+				if sp.length == 0 {
+					continue
+				}
+				list, local := &parts[sp.worker].list, toGlobal[sp.worker]
+				for i := sp.start; i < sp.start+uint64(sp.length); i++ {
+					if g := local[list.at(i)]; g%stripes == s {
+						postings[cursor[g]] = uint32(doc)
+						cursor[g]++
 					}
 				}
-				mergeSorted(postings[offsets[g]:offsets[g+1]], lists)
 			}
 		})
 	}
 	wg.Wait()
 	return &Index{
-		terms:    terms,
+		dict:     global,
 		offsets:  offsets,
 		postings: postings,
-		stats:    Stats{Terms: len(terms), Postings: len(postings)},
-	}
-}
-
-// mergeSorted writes the union of disjoint sorted lists into dst, which has
-// exactly their total length.
-func mergeSorted(dst []uint32, lists [][]uint32) {
-	if len(lists) == 1 {
-		copy(dst, lists[0])
-		return
-	}
-	for i := range dst {
-		best := -1
-		for k, l := range lists {
-			if len(l) > 0 && (best < 0 || l[0] < lists[best][0]) {
-				best = k
-			}
-		}
-		dst[i] = lists[best][0]
-		lists[best] = lists[best][1:]
+		stats:    Stats{Terms: nterms, Postings: len(postings)},
 	}
 }
 
 func (x *Index) memBytes() int64 {
-	n := int64(len(x.postings)+len(x.offsets)) * 4
-	for w := range x.terms {
-		n += int64(len(w)) + 16 + 4 + 8 // key bytes, string header, value, map slot overhead
-	}
+	n := int64(len(x.postings)+len(x.offsets))*4 + x.dict.memBytes()
 	for _, id := range x.ids {
 		n += int64(len(id)) + 16
 	}
@@ -275,7 +281,7 @@ func (x *Index) NumDocs() int { return len(x.ids) }
 // Postings returns the sorted document numbers holding the folded word w.
 // The slice belongs to the index and must not be modified.
 func (x *Index) Postings(w string) []uint32 {
-	t, ok := x.terms[w]
+	t, ok := x.dict.find([]byte(w))
 	if !ok {
 		return nil
 	}

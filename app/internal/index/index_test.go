@@ -152,7 +152,9 @@ func TestBuild_SameIndexWhateverTheWorkers(t *testing.T) {
 		many := build(t, fsys, Options{Workers: workers})
 		require.Equal(t, one.Stats().Terms, many.Stats().Terms)
 		require.Equal(t, one.Stats().Postings, many.Stats().Postings)
-		for w := range one.terms {
+		var scratch [8]byte
+		for n := range one.dict.terms {
+			w := string(one.dict.word(uint32(n), &scratch))
 			l := many.Postings(w)
 			assert.True(t, slices.IsSorted(l), "postings of %q not sorted", w)
 			assert.Equal(t, one.Postings(w), l, "postings of %q with %d workers", w, workers)

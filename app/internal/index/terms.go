@@ -5,29 +5,33 @@ import (
 	"hash/maphash"
 )
 
-// termTable is one worker's dictionary while indexing: an open-addressing
-// hash table over term entries that keep a word's first bytes, its last
-// document and its postings together, so counting an occurrence touches few
-// cache lines. It is the build's hot spot: one lookup per word of the corpus.
-type termTable struct {
+// dict maps words to dense term numbers: an open-addressing hash table whose
+// arrays hold no pointers, so the garbage collector never scans it and a
+// lookup touches few cache lines. It is the build's hot spot, one lookup per
+// word of the corpus, and the finished index's dictionary.
+type dict struct {
 	seed  maphash.Seed
 	slots []uint64 // 0 when empty, else hash<<32 | (term number + 1)
 	mask  uint32
-	terms []termEntry
+	terms []term
 	arena []byte // bytes of the words longer than 8 bytes
 }
 
-type termEntry struct {
-	prefix   uint64 // first 8 bytes of the word, zero-padded
-	off      uint32 // word bytes in arena, when longer than 8
-	length   uint32
-	lastDoc  uint32 // last document number + 1 that held the word
-	postings []uint32
+// term is a word and, while a worker indexes, what it knows of the word.
+type term struct {
+	prefix  uint64 // first 8 bytes of the word, zero-padded
+	off     uint32 // word bytes in arena, when longer than 8
+	length  uint32
+	lastDoc uint32 // last document number + 1 that held the word
+	count   uint32 // documents that held the word
 }
 
-func newTermTable(seed maphash.Seed) *termTable {
-	const size = 1 << 16
-	return &termTable{seed: seed, slots: make([]uint64, size), mask: size - 1}
+func newDict(seed maphash.Seed, hint int) *dict {
+	size := 1 << 10
+	for size < 2*hint {
+		size <<= 1
+	}
+	return &dict{seed: seed, slots: make([]uint64, size), mask: uint32(size - 1), terms: make([]term, 0, hint)}
 }
 
 func prefixOf(w []byte) uint64 {
@@ -39,50 +43,58 @@ func prefixOf(w []byte) uint64 {
 	return binary.LittleEndian.Uint64(b[:])
 }
 
-// add records that document doc holds word w.
-func (t *termTable) add(w []byte, doc uint32) {
-	h := uint32(maphash.Bytes(t.seed, w))
-	prefix := prefixOf(w)
-	for i := h & t.mask; ; i = (i + 1) & t.mask {
-		s := t.slots[i]
+// lookup returns the term number of w, or the slot where it would go.
+func (d *dict) lookup(w []byte) (n uint32, found bool, slot, hash uint32, prefix uint64) {
+	hash = uint32(maphash.Bytes(d.seed, w))
+	prefix = prefixOf(w)
+	for i := hash & d.mask; ; i = (i + 1) & d.mask {
+		s := d.slots[i]
 		if s == 0 {
-			t.insert(i, h, w, prefix, doc)
-			return
+			return 0, false, i, hash, prefix
 		}
-		if uint32(s>>32) != h {
+		if uint32(s>>32) != hash {
 			continue
 		}
-		e := &t.terms[uint32(s)-1]
-		if e.prefix != prefix || e.length != uint32(len(w)) ||
-			len(w) > 8 && string(t.arena[e.off:e.off+e.length]) != string(w) {
-			continue
+		n := uint32(s) - 1
+		t := &d.terms[n]
+		if t.prefix == prefix && t.length == uint32(len(w)) &&
+			(len(w) <= 8 || string(d.arena[t.off:t.off+t.length]) == string(w)) {
+			return n, true, i, hash, prefix
 		}
-		if e.lastDoc != doc+1 {
-			e.lastDoc = doc + 1
-			e.postings = append(e.postings, doc)
-		}
-		return
 	}
 }
 
-func (t *termTable) insert(i, h uint32, w []byte, prefix uint64, doc uint32) {
-	e := termEntry{prefix: prefix, length: uint32(len(w)), lastDoc: doc + 1, postings: []uint32{doc}}
+// find returns the term number of w.
+func (d *dict) find(w []byte) (uint32, bool) {
+	n, ok, _, _, _ := d.lookup(w)
+	return n, ok
+}
+
+// intern returns the term number of w, adding it when new.
+func (d *dict) intern(w []byte) uint32 {
+	n, ok, slot, hash, prefix := d.lookup(w)
+	if ok {
+		return n
+	}
+	t := term{prefix: prefix, length: uint32(len(w))}
 	if len(w) > 8 {
-		e.off = uint32(len(t.arena))
-		t.arena = append(t.arena, w...)
+		t.off = uint32(len(d.arena))
+		d.arena = append(d.arena, w...)
 	}
-	t.terms = append(t.terms, e)
-	t.slots[i] = uint64(h)<<32 | uint64(len(t.terms))
-	if len(t.terms)*2 > len(t.slots) {
-		t.grow()
+	n = uint32(len(d.terms))
+	d.terms = append(d.terms, t)
+	d.slots[slot] = uint64(hash)<<32 | uint64(n+1)
+	if len(d.terms)*2 > len(d.slots) {
+		d.grow()
 	}
+	return n
 }
 
 // grow doubles the slots, keeping the load under one half.
-func (t *termTable) grow() {
-	slots := make([]uint64, 2*len(t.slots))
+func (d *dict) grow() {
+	slots := make([]uint64, 2*len(d.slots))
 	mask := uint32(len(slots) - 1)
-	for _, s := range t.slots {
+	for _, s := range d.slots {
 		if s == 0 {
 			continue
 		}
@@ -92,15 +104,39 @@ func (t *termTable) grow() {
 		}
 		slots[i] = s
 	}
-	t.slots, t.mask = slots, mask
+	d.slots, d.mask = slots, mask
 }
 
-// word returns the bytes of term n, valid until the next add.
-func (t *termTable) word(n int, scratch *[8]byte) []byte {
-	e := &t.terms[n]
-	if e.length > 8 {
-		return t.arena[e.off : e.off+e.length]
+// word returns the bytes of term n; a short word is spelled into scratch.
+func (d *dict) word(n uint32, scratch *[8]byte) []byte {
+	t := &d.terms[n]
+	if t.length > 8 {
+		return d.arena[t.off : t.off+t.length]
 	}
-	binary.LittleEndian.PutUint64(scratch[:], e.prefix)
-	return scratch[:e.length]
+	binary.LittleEndian.PutUint64(scratch[:], t.prefix)
+	return scratch[:t.length]
 }
+
+func (d *dict) memBytes() int64 {
+	return int64(len(d.slots))*8 + int64(cap(d.terms))*24 + int64(cap(d.arena))
+}
+
+// chunkBits sizes the chunks of a worker's term list: appending never copies
+// what is already there, so the list never needs twice its memory.
+const chunkBits = 20
+
+// termList is an append-only list of term numbers in fixed-size chunks.
+type termList struct {
+	chunks [][]uint32
+	n      uint64
+}
+
+func (l *termList) add(v uint32) {
+	if l.n&(1<<chunkBits-1) == 0 {
+		l.chunks = append(l.chunks, make([]uint32, 1<<chunkBits))
+	}
+	l.chunks[l.n>>chunkBits][l.n&(1<<chunkBits-1)] = v
+	l.n++
+}
+
+func (l *termList) at(i uint64) uint32 { return l.chunks[i>>chunkBits][i&(1<<chunkBits-1)] }

@@ -9,39 +9,53 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-func TestTermTable_KeepsWordsApartAndDeduplicatesPerDocument(t *testing.T) {
-	tab := newTermTable(maphash.MakeSeed())
+func TestDict_KeepsWordsApart(t *testing.T) {
+	d := newDict(maphash.MakeSeed(), 0)
 	words := []string{"a", "ab", "abcdefgh", "abcdefghi", "abcdefghj", "abcdefghij", "é", "x"}
-	for doc := range uint32(3) {
-		for _, w := range words {
-			tab.add([]byte(w), doc)
-			tab.add([]byte(w), doc) // twice in the same document: one posting
-		}
+	for _, w := range words {
+		d.intern([]byte(w))
 	}
-	tab.add([]byte("late"), 9)
-	require.Len(t, tab.terms, len(words)+1)
+	for _, w := range words {
+		d.intern([]byte(w)) // again: same numbers
+	}
+	require.Len(t, d.terms, len(words))
 	var scratch [8]byte
 	for n, w := range words {
-		assert.Equal(t, w, string(tab.word(n, &scratch)))
-		assert.Equal(t, []uint32{0, 1, 2}, tab.terms[n].postings, w)
+		assert.Equal(t, w, string(d.word(uint32(n), &scratch)))
+		got, ok := d.find([]byte(w))
+		assert.True(t, ok)
+		assert.Equal(t, uint32(n), got)
 	}
-	assert.Equal(t, []uint32{9}, tab.terms[len(words)].postings)
+	_, ok := d.find([]byte("abcdefghk"))
+	assert.False(t, ok)
+	_, ok = d.find([]byte("abc"))
+	assert.False(t, ok)
 }
 
-func TestTermTable_GrowsWithoutLosingTerms(t *testing.T) {
-	tab := newTermTable(maphash.MakeSeed())
-	const n = 200_000 // several doublings past the initial 65,536 slots
+func TestDict_GrowsWithoutLosingTerms(t *testing.T) {
+	d := newDict(maphash.MakeSeed(), 0)
+	const n = 200_000 // many doublings past the initial slots
 	for i := range n {
-		tab.add(fmt.Appendf(nil, "w%d", i), uint32(i%7))
+		require.Equal(t, uint32(i), d.intern(fmt.Appendf(nil, "w%d", i)))
 	}
-	for i := range n {
-		tab.add(fmt.Appendf(nil, "w%d", i), 100)
-	}
-	require.Len(t, tab.terms, n)
 	var scratch [8]byte
 	for i := 0; i < n; i += 997 {
-		assert.Equal(t, fmt.Sprintf("w%d", i), string(tab.word(i, &scratch)))
-		assert.Equal(t, []uint32{uint32(i % 7), 100}, tab.terms[i].postings)
+		got, ok := d.find(fmt.Appendf(nil, "w%d", i))
+		require.True(t, ok)
+		assert.Equal(t, uint32(i), got)
+		assert.Equal(t, fmt.Sprintf("w%d", i), string(d.word(got, &scratch)))
 	}
-	assert.LessOrEqual(t, 2*len(tab.terms), len(tab.slots), "load stays under one half")
+	assert.LessOrEqual(t, 2*len(d.terms), len(d.slots), "load stays under one half")
+}
+
+func TestTermList_SpansChunks(t *testing.T) {
+	var l termList
+	const n = 1<<chunkBits + 10
+	for i := range n {
+		l.add(uint32(i * 3))
+	}
+	assert.Equal(t, uint64(n), l.n)
+	for _, i := range []uint64{0, 1, 1<<chunkBits - 1, 1 << chunkBits, n - 1} {
+		assert.Equal(t, uint32(i*3), l.at(i))
+	}
 }

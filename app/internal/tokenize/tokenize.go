@@ -103,12 +103,33 @@ func (t *Tokenizer) Write(p []byte) {
 	for i := 0; i < len(p); {
 		b := p[i]
 		if b < utf8.RuneSelf {
-			if c := asciiFold[b]; c != 0 {
-				word = append(word, c)
-			} else if len(word) > 0 {
-				t.emit(word)
-				word = word[:0]
+			c := asciiFold[b]
+			if c == 0 {
+				if len(word) > 0 {
+					t.emit(word)
+					word = word[:0]
+				}
+				i++
+				continue
 			}
+			if len(word) == 0 && c == b {
+				// Fast path: a word of lower-case ASCII letters and digits
+				// followed by an ASCII separator is emitted in place, uncopied.
+				j := i + 1
+				for j < len(p) && p[j] != 0 && asciiFold[p[j]&0x7f] == p[j] {
+					j++
+				}
+				if j < len(p) && p[j] < utf8.RuneSelf && asciiFold[p[j]] == 0 {
+					t.emit(p[i:j])
+					i = j + 1
+					continue
+				}
+				// The word goes on: upper case, non-ASCII or the next piece.
+				word = append(word, p[i:j]...)
+				i = j
+				continue
+			}
+			word = append(word, c)
 			i++
 			continue
 		}
