@@ -1,8 +1,6 @@
 package main
 
 import (
-	"bytes"
-	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -52,32 +50,19 @@ func diffRepo(t *testing.T) string {
 	return dir
 }
 
-func runDiff(t *testing.T, args ...string) (string, int) {
+// runDiff runs the real binary's diff command; the fixtures' Applications
+// name their repository https://example.com/demo.git.
+func runDiff(t *testing.T, args ...string) (stdout, stderr string, code int) {
 	t.Helper()
-	cmd := newDiffCmd()
-	cmd.SilenceErrors, cmd.SilenceUsage = true, true // as under the root command
-	var out, errOut bytes.Buffer
-	cmd.SetOut(&out)
-	cmd.SetErr(&errOut)
-	cmd.SetArgs(append([]string{"--offline", "--repo-url", "https://example.com/demo.git"}, args...))
-	err := cmd.Execute()
-	if err == nil {
-		return out.String(), exitOK
-	}
-	var se *statusError
-	require.True(t, errors.As(err, &se), "unexpected error: %v", err)
-	if se.err != nil {
-		return out.String() + se.err.Error(), se.code
-	}
-	return out.String(), se.code
+	return runBinary(t, nil, append([]string{"diff", "--offline", "--repo-url", "https://example.com/demo.git"}, args...)...)
 }
 
 func TestDiff_ShowsChangesPerClusterAndApplication(t *testing.T) {
 	repo := diffRepo(t)
 
-	out, code := runDiff(t, "--repo", repo, "--base", "base", "--head", "HEAD")
+	out, errOut, code := runDiff(t, "--repo", repo, "--base", "base", "--head", "HEAD")
 
-	require.Equal(t, exitOK, code, out)
+	require.Equal(t, exitOK, code, errOut)
 	assert.Contains(t, out, "| demo | (cluster folder) | 0 | 0 | 1 |\n")
 	assert.Contains(t, out, "| demo | web | 1 | 1 | 2 |\n")
 	assert.Contains(t, out, "<details><summary><b>web</b>: 1 added, 1 removed, 2 changed</summary>")
@@ -93,10 +78,11 @@ func TestDiff_ShowsChangesPerClusterAndApplication(t *testing.T) {
 func TestDiff_ExitCodeOneOnlyWhenAskedAndChanged(t *testing.T) {
 	repo := diffRepo(t)
 
-	_, code := runDiff(t, "--repo", repo, "--base", "base", "--head", "HEAD", "--exit-code")
+	_, errOut, code := runDiff(t, "--repo", repo, "--base", "base", "--head", "HEAD", "--exit-code")
 	assert.Equal(t, exitFindings, code)
+	assert.Empty(t, errOut, "changes are not an error")
 
-	out, code := runDiff(t, "--repo", repo, "--base", "HEAD", "--head", "HEAD", "--exit-code")
+	out, _, code := runDiff(t, "--repo", repo, "--base", "HEAD", "--head", "HEAD", "--exit-code")
 	assert.Equal(t, exitOK, code)
 	assert.Contains(t, out, "No changes: every cluster renders to the same objects.")
 }
@@ -108,9 +94,9 @@ func TestDiff_DefaultHeadIsTheWorkingTreeWithItsUncommittedChanges(t *testing.T)
 	require.NoError(t, err)
 	require.NoError(t, os.WriteFile(path, []byte(strings.Replace(string(b), "replicas: 2", "replicas: 5", 1)), 0o644))
 
-	out, code := runDiff(t, "--repo", repo, "--base", "HEAD")
+	out, errOut, code := runDiff(t, "--repo", repo, "--base", "HEAD")
 
-	require.Equal(t, exitOK, code, out)
+	require.Equal(t, exitOK, code, errOut)
 	assert.Contains(t, out, "→ `working tree`")
 	assert.Contains(t, out, "| demo | web | 0 | 0 | 1 |\n")
 	assert.Contains(t, out, "-  replicas: 2\n+  replicas: 5\n")
@@ -120,9 +106,9 @@ func TestDiff_ClusterAddedAtHeadIsAllAdded(t *testing.T) {
 	repo := diffRepo(t)
 	require.NoError(t, os.CopyFS(filepath.Join(repo, "clusters", "extra"), os.DirFS(filepath.Join(repo, "clusters", "demo"))))
 
-	out, code := runDiff(t, "--repo", repo, "--base", "HEAD")
+	out, errOut, code := runDiff(t, "--repo", repo, "--base", "HEAD")
 
-	require.Equal(t, exitOK, code, out)
+	require.Equal(t, exitOK, code, errOut)
 	assert.Contains(t, out, "| extra | (cluster folder) | 2 | 0 | 0 |\n")
 	assert.Contains(t, out, "| extra | web | 3 | 0 | 0 |\n")
 }
@@ -141,9 +127,9 @@ func TestDiff_ErrorsNameTheProblem(t *testing.T) {
 	}
 	for name, tt := range tests {
 		t.Run(name, func(t *testing.T) {
-			out, code := runDiff(t, tt.args...)
+			_, errOut, code := runDiff(t, tt.args...)
 			assert.Equal(t, exitError, code)
-			assert.Contains(t, out, tt.want)
+			assert.Contains(t, errOut, tt.want)
 		})
 	}
 	out, err := exec.Command("git", "-C", repo, "worktree", "list").Output()
