@@ -344,6 +344,29 @@ func TestRender_DisruptionBudgetOnlyWhenItCannotBlockDrains(t *testing.T) {
 	}
 }
 
+func TestRender_DisruptionBudgetThatBlocksEveryEvictionIsRefused(t *testing.T) {
+	tests := []struct {
+		name string
+		sets []string
+	}{
+		{name: "replicas", sets: []string{"replicaCount=3", "podDisruptionBudget.minAvailable=3"}},
+		{name: "autoscaling_min", sets: []string{"autoscaling.enabled=true", "autoscaling.minReplicas=2", "podDisruptionBudget.minAvailable=5"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := renderChart(t, renderOptions{}, tt.sets)
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), "podDisruptionBudget.minAvailable")
+			assert.Contains(t, err.Error(), "must be less than the fewest replicas")
+		})
+	}
+	// A percentage scales with the replicas: accepted.
+	r := mustRender(t, renderOptions{}, "replicaCount=3", "podDisruptionBudget.minAvailable=50%")
+	var pdb policyv1.PodDisruptionBudget
+	r.one(t, "PodDisruptionBudget", &pdb)
+	assert.Equal(t, intstr.FromString("50%"), *pdb.Spec.MinAvailable)
+}
+
 func TestRender_ServiceHasNamedHTTPAndMetricsPorts(t *testing.T) {
 	tests := []struct {
 		name         string
