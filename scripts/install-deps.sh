@@ -45,9 +45,15 @@ go_tool() { # name module@version
 		local tmp
 		tmp=$(mktemp -d)
 		GOBIN="$tmp" GOFLAGS=-mod=mod go install "$pkg"
-		mv "$tmp/$(basename "${pkg%@*}")" "$bin/$name-$ver"
+		# One package gives one binary; its name is not always the last path
+		# element (sigs.k8s.io/kustomize/kustomize/v5 builds "kustomize").
+		mv "$tmp"/* "$bin/$name-$ver"
 		rm -rf "$tmp"
 	fi
 	ln -sf "$name-$ver" "$bin/$name"
 }
 go_tool actionlint github.com/rhysd/actionlint/cmd/actionlint@v1.7.12
+# Argo CD v2.14's bundled helm and kustomize: the chartcheck fidelity test
+# compares the in-process renderer with Argo CD running these.
+go_tool helm helm.sh/helm/v3/cmd/helm@v3.16.3
+go_tool kustomize sigs.k8s.io/kustomize/kustomize/v5@v5.4.3
