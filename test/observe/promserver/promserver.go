@@ -3,6 +3,7 @@
 package promserver
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -47,6 +48,7 @@ type Server struct {
 	API  v1.API
 	cmd  *exec.Cmd
 	done chan error
+	log  *bytes.Buffer // Prometheus' output, to explain a failed start
 }
 
 type scrapeConfig struct {
@@ -121,11 +123,13 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		"--web.listen-address="+addr,
 		"--log.level=warn",
 	)
-	cmd.Stdout, cmd.Stderr = cfg.Log, cfg.Log
+	s := &Server{URL: "http://" + addr, cmd: cmd, done: make(chan error, 1), log: &bytes.Buffer{}}
+	// One writer for both streams: exec then writes from one goroutine.
+	out := io.MultiWriter(cfg.Log, s.log)
+	cmd.Stdout, cmd.Stderr = out, out
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("starting %s: %w", cfg.Binary, err)
 	}
-	s := &Server{URL: "http://" + addr, cmd: cmd, done: make(chan error, 1)}
 	go func() { s.done <- cmd.Wait() }()
 	client, err := api.NewClient(api.Config{Address: s.URL})
 	if err != nil {
@@ -146,7 +150,7 @@ func (s *Server) waitReady(ctx context.Context, timeout time.Duration) error {
 		select {
 		case err := <-s.done:
 			s.done <- err
-			return fmt.Errorf("prometheus exited before it was ready: %v", err)
+			return fmt.Errorf("prometheus exited before it was ready: %v\n%s", err, s.log.String())
 		case <-ctx.Done():
 			return ctx.Err()
 		case <-time.After(100 * time.Millisecond):
