@@ -32,18 +32,22 @@ func write(t *testing.T, r Repo, rel, content string) {
 	require.NoError(t, os.WriteFile(filepath.Join(r.Dir, rel), []byte(content), 0o644))
 }
 
+// commitFile writes rel and records it with message.
+func commitFile(t *testing.T, r Repo, rel, content, message string) string {
+	t.Helper()
+	write(t, r, rel, content)
+	_, err := r.git(nil, "add", rel)
+	require.NoError(t, err)
+	hash, err := r.CommitPaths(message, rel)
+	require.NoError(t, err)
+	return hash
+}
+
 func TestLastChange_ReadsSubjectTimeAndTrailersOfTheNewestCommitOfThePath(t *testing.T) {
 	r := newRepo(t)
-	write(t, r, "a.yaml", "one\n")
-	write(t, r, "b.yaml", "one\n")
-	_, err := r.git(nil, "add", ".")
-	require.NoError(t, err)
-	first, err := r.CommitPaths("First\n\nBuild: 1\n", "a.yaml", "b.yaml")
-	require.NoError(t, err)
-	write(t, r, "b.yaml", "two\n")
+	first := commitFile(t, r, "a.yaml", "one\n", "First\n\nBuild: 1\n")
 	before := time.Now().Add(-time.Minute)
-	_, err = r.CommitPaths("Second\n\nSome prose first.\n\nBuild: 2\nImage-Digest: sha256:abc\nSource-Commit: 1234\n", "b.yaml")
-	require.NoError(t, err)
+	commitFile(t, r, "b.yaml", "two\n", "Second\n\nSome prose first.\n\nBuild: 2\nImage-Digest: sha256:abc\nSource-Commit: 1234\n")
 
 	a, ok, err := r.LastChange("a.yaml")
 	require.NoError(t, err)
@@ -62,11 +66,7 @@ func TestLastChange_ReadsSubjectTimeAndTrailersOfTheNewestCommitOfThePath(t *tes
 
 func TestLastChange_PathNeverCommitted(t *testing.T) {
 	r := newRepo(t)
-	write(t, r, "a.yaml", "one\n")
-	_, err := r.git(nil, "add", ".")
-	require.NoError(t, err)
-	_, err = r.CommitPaths("First", "a.yaml")
-	require.NoError(t, err)
+	commitFile(t, r, "a.yaml", "one\n", "First")
 
 	_, ok, err := r.LastChange("never.yaml")
 	require.NoError(t, err)
@@ -75,11 +75,7 @@ func TestLastChange_PathNeverCommitted(t *testing.T) {
 
 func TestModified_SeesEditsStagedChangesAndNewFiles(t *testing.T) {
 	r := newRepo(t)
-	write(t, r, "a.yaml", "one\n")
-	_, err := r.git(nil, "add", ".")
-	require.NoError(t, err)
-	_, err = r.CommitPaths("First", "a.yaml")
-	require.NoError(t, err)
+	commitFile(t, r, "a.yaml", "one\n", "First")
 
 	clean, err := r.Modified("a.yaml")
 	require.NoError(t, err)
