@@ -629,6 +629,31 @@ func TestRender_CorpusFromClaimOrHostPath(t *testing.T) {
 	}
 }
 
+func TestRender_SchedulingAndPodAnnotationsPassThrough(t *testing.T) {
+	empty := deployment(t, mustRender(t, renderOptions{})).Spec.Template
+	assert.Empty(t, empty.Annotations)
+	assert.Empty(t, empty.Spec.NodeSelector)
+	assert.Empty(t, empty.Spec.Tolerations)
+	assert.Nil(t, empty.Spec.Affinity)
+
+	tmpl := deployment(t, mustRender(t, renderOptions{},
+		"podAnnotations.team=search",
+		"nodeSelector.kubernetes\\.io/arch=amd64",
+		"tolerations[0].key=dedicated", "tolerations[0].operator=Equal", "tolerations[0].value=search", "tolerations[0].effect=NoSchedule",
+		"affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0].matchExpressions[0].key=pool",
+		"affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0].matchExpressions[0].operator=In",
+		"affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0].matchExpressions[0].values[0]=search",
+	)).Spec.Template
+	assert.Equal(t, map[string]string{"team": "search"}, tmpl.Annotations)
+	assert.Equal(t, map[string]string{"kubernetes.io/arch": "amd64"}, tmpl.Spec.NodeSelector)
+	assert.Equal(t, []corev1.Toleration{{Key: "dedicated", Operator: corev1.TolerationOpEqual, Value: "search", Effect: corev1.TaintEffectNoSchedule}}, tmpl.Spec.Tolerations)
+	require.NotNil(t, tmpl.Spec.Affinity)
+	require.NotNil(t, tmpl.Spec.Affinity.NodeAffinity)
+	terms := tmpl.Spec.Affinity.NodeAffinity.RequiredDuringSchedulingIgnoredDuringExecution.NodeSelectorTerms
+	require.Len(t, terms, 1)
+	assert.Equal(t, []string{"search"}, terms[0].MatchExpressions[0].Values)
+}
+
 func TestRender_ImageDigestWinsOverTag(t *testing.T) {
 	const digest = "sha256:4c1b1fbc4ae0e4c19cbbd1d1d9b6bd2a3e3c0f0b1ad4fb6bd1c2c5d6e7f80912"
 	tests := []struct {
