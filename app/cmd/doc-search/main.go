@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"syscall"
 	"time"
 
@@ -156,6 +157,10 @@ func load(ctx context.Context, cfg config.Config, log *slog.Logger, m *metrics.M
 		return fmt.Errorf("indexing corpus %s: %w", source, err)
 	}
 	st := idx.Stats()
+	// The build's scratch memory (per-worker dictionaries and term lists) is
+	// garbage now. Collect it and hand it back to the OS, so that RSS reflects
+	// the index and the next GC goal is set from the index, not from the peak.
+	debug.FreeOSMemory()
 	m.SetIndex(st)
 	srv.SetIndex(idx)
 	log.Info("ready", slog.Int("documents", st.Documents), slog.Int("skipped", st.Skipped), slog.Int("terms", st.Terms),
