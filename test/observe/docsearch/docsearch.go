@@ -89,6 +89,8 @@ func Start(opts Options) (*Service, error) {
 	}
 	s.cmd = exec.Command(opts.Binary, args...)
 	s.cmd.Env = append(os.Environ(), "DOCSEARCH_LOG_LEVEL=warn")
+	// Die with the test binary even if it is killed before it can stop us.
+	s.cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	s.cmd.Stdout, s.cmd.Stderr = opts.Log, opts.Log
 	s.Started = time.Now()
 	if err := s.cmd.Start(); err != nil {

@@ -124,6 +124,8 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		"--log.level=warn",
 	)
 	s := &Server{URL: "http://" + addr, cmd: cmd, done: make(chan error, 1), log: &bytes.Buffer{}}
+	// Die with the test binary even if it is killed before it can stop us.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	// One writer for both streams: exec then writes from one goroutine.
 	out := io.MultiWriter(cfg.Log, s.log)
 	cmd.Stdout, cmd.Stderr = out, out
