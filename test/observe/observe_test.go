@@ -300,6 +300,28 @@ func recordedNames(t *testing.T, ruleFile string) []string {
 	return names
 }
 
+func TestRules_EvaluateOnLiveDataWithoutErrors(t *testing.T) {
+	s, _ := loaded(t)
+	rules, err := s.Prometheus.API.Rules(context.Background(), nil)
+	require.NoError(t, err)
+	require.NotEmpty(t, rules.Groups, "Prometheus loaded no rule group")
+	for _, g := range rules.Groups {
+		for _, r := range g.Rules {
+			switch r := r.(type) {
+			case v1.RecordingRule:
+				assert.EqualValues(t, v1.RuleHealthGood, r.Health, "%s: %s", r.Name, r.LastError)
+			case v1.AlertingRule:
+				assert.EqualValues(t, v1.RuleHealthGood, r.Health, "%s: %s", r.Name, r.LastError)
+				// Every alert waits 5 minutes or more before it fires; the
+				// start-up 503s may leave the error ratio alert pending.
+				assert.NotEqual(t, "firing", r.State, "%s", r.Name)
+			default:
+				t.Errorf("group %s: unknown rule type %T", g.Name, r)
+			}
+		}
+	}
+}
+
 func TestRules_PromtoolCheckAndUnitTests(t *testing.T) {
 	requiretool.Binaries(t, "promtool")
 	s, _ := loaded(t)
