@@ -112,7 +112,7 @@ func Build(ctx context.Context, fsys fs.FS, docs []corpus.Document, opt Options)
 		return nil, fmt.Errorf("building index: none of the %d documents could be read", len(docs))
 	}
 
-	idx := merge(parts, spans, seed)
+	idx := merge(parts, spans)
 	idx.ids = make([]string, len(docs))
 	for i, d := range docs {
 		idx.ids[i] = d.ID
@@ -186,51 +186,47 @@ func (p *partial) add(doc uint32, text []byte) {
 }
 
 func (p *partial) word(w []byte) {
-	n := p.dict.intern(w)
-	t := &p.dict.terms[n]
-	if t.lastDoc != p.doc+1 {
-		t.lastDoc = p.doc + 1
-		t.count++
-		p.list.add(n)
+	s := p.dict.intern(w)
+	if s.lastDoc != p.doc+1 {
+		s.lastDoc = p.doc + 1
+		p.list.add(s.term - 1)
 	}
 }
 
-// merge joins the workers' dictionaries into one and scatters every
-// document's terms into one flat posting array. Documents are visited in
-// order, so every posting list comes out sorted.
-func merge(parts []*partial, spans []span, seed maphash.Seed) *Index {
-	size := 0
-	for _, p := range parts {
-		size = max(size, len(p.dict.terms))
-	}
-	global := newDict(seed, size)
+// merge joins the workers' dictionaries into one (the first worker's, grown)
+// and scatters every document's terms into one flat posting array. Documents
+// are visited in order, so every posting list comes out sorted.
+func merge(parts []*partial, spans []span) *Index {
+	global := parts[0].dict
 	toGlobal := make([][]uint32, len(parts))
-	var counts []uint32
-	var scratch [8]byte
-	for w, p := range parts {
-		toGlobal[w] = make([]uint32, len(p.dict.terms))
-		for lt := range p.dict.terms {
-			g := global.intern(p.dict.word(uint32(lt), &scratch))
-			if int(g) == len(counts) {
-				counts = append(counts, 0)
-			}
-			counts[g] += p.dict.terms[lt].count
-			toGlobal[w][lt] = g
+	toGlobal[0] = make([]uint32, global.len())
+	for lt := range toGlobal[0] {
+		toGlobal[0][lt] = uint32(lt)
+	}
+	var scratch [16]byte
+	for w, p := range parts[1:] {
+		local := make([]uint32, p.dict.len())
+		for lt := range local {
+			local[lt] = global.intern(p.dict.word(uint32(lt), &scratch)).term - 1
 		}
+		toGlobal[w+1] = local
 		p.dict = nil
 	}
-	for i := range global.terms {
-		global.terms[i].lastDoc, global.terms[i].count = 0, 0
+	nterms := global.len()
+	counts := make([]uint32, nterms+1)
+	for w, p := range parts {
+		local := toGlobal[w]
+		for i := range p.list.n {
+			counts[local[p.list.at(i)]+1]++
+		}
 	}
-	nterms := len(global.terms)
-	offsets := make([]uint32, nterms+1)
-	for g, c := range counts {
-		offsets[g+1] = offsets[g] + c
+	offsets := counts // prefix sums in place: counts[g+1] becomes the end of term g
+	for g := range nterms {
+		offsets[g+1] += offsets[g]
 	}
 	postings := make([]uint32, offsets[nterms])
-	cursor := counts[:0:0]
-	cursor = append(cursor, offsets[:nterms]...)
-	counts = nil
+	cursor := make([]uint32, nterms)
+	copy(cursor, offsets)
 
 	// Each stripe of terms is filled by one goroutine reading every list.
 	var wg sync.WaitGroup
@@ -253,6 +249,9 @@ func merge(parts []*partial, spans []span, seed maphash.Seed) *Index {
 		})
 	}
 	wg.Wait()
+	for i := range global.slots {
+		global.slots[i].lastDoc = 0
+	}
 	return &Index{
 		dict:     global,
 		offsets:  offsets,

@@ -152,8 +152,8 @@ func TestBuild_SameIndexWhateverTheWorkers(t *testing.T) {
 		many := build(t, fsys, Options{Workers: workers})
 		require.Equal(t, one.Stats().Terms, many.Stats().Terms)
 		require.Equal(t, one.Stats().Postings, many.Stats().Postings)
-		var scratch [8]byte
-		for n := range one.dict.terms {
+		var scratch [16]byte
+		for n := range one.dict.len() {
 			w := string(one.dict.word(uint32(n), &scratch))
 			l := many.Postings(w)
 			assert.True(t, slices.IsSorted(l), "postings of %q not sorted", w)

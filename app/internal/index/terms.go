@@ -5,25 +5,27 @@ import (
 	"hash/maphash"
 )
 
-// dict maps words to dense term numbers: an open-addressing hash table whose
-// arrays hold no pointers, so the garbage collector never scans it and a
-// lookup touches few cache lines. It is the build's hot spot, one lookup per
-// word of the corpus, and the finished index's dictionary.
+// dict maps words to dense term numbers. It is an open-addressing hash table
+// whose slots hold the first 16 bytes of their word and the worker's
+// per-document mark, so counting an occurrence usually touches one cache
+// line; its arrays hold no pointers, so the garbage collector never scans
+// them. It is the build's hot spot, one lookup per word of the corpus, and
+// the finished index's dictionary.
 type dict struct {
-	seed  maphash.Seed
-	slots []uint64 // 0 when empty, else hash<<32 | (term number + 1)
-	mask  uint32
-	terms []term
-	arena []byte // bytes of the words longer than 8 bytes
+	seed   maphash.Seed
+	slots  []slot
+	mask   uint32
+	slotOf []uint32 // term number -> slot
+	offOf  []uint32 // term number -> word bytes in arena, for words over 16 bytes
+	arena  []byte
 }
 
-// term is a word and, while a worker indexes, what it knows of the word.
-type term struct {
-	prefix  uint64 // first 8 bytes of the word, zero-padded
-	off     uint32 // word bytes in arena, when longer than 8
+type slot struct {
+	prefix  [2]uint64 // first 16 bytes of the word, zero-padded
+	hash    uint32
+	term    uint32 // term number + 1; 0 marks an empty slot
 	length  uint32
-	lastDoc uint32 // last document number + 1 that held the word
-	count   uint32 // documents that held the word
+	lastDoc uint32 // while indexing: last document number + 1 that held the word
 }
 
 func newDict(seed maphash.Seed, hint int) *dict {
@@ -31,94 +33,96 @@ func newDict(seed maphash.Seed, hint int) *dict {
 	for size < 2*hint {
 		size <<= 1
 	}
-	return &dict{seed: seed, slots: make([]uint64, size), mask: uint32(size - 1), terms: make([]term, 0, hint)}
+	return &dict{seed: seed, slots: make([]slot, size), mask: uint32(size - 1), slotOf: make([]uint32, 0, hint), offOf: make([]uint32, 0, hint)}
 }
 
-func prefixOf(w []byte) uint64 {
-	if len(w) >= 8 {
-		return binary.LittleEndian.Uint64(w)
+func prefixOf(w []byte) [2]uint64 {
+	if len(w) >= 16 {
+		return [2]uint64{binary.LittleEndian.Uint64(w), binary.LittleEndian.Uint64(w[8:])}
 	}
-	var b [8]byte
+	var b [16]byte
 	copy(b[:], w)
-	return binary.LittleEndian.Uint64(b[:])
+	return [2]uint64{binary.LittleEndian.Uint64(b[:]), binary.LittleEndian.Uint64(b[8:])}
 }
 
-// lookup returns the term number of w, or the slot where it would go.
-func (d *dict) lookup(w []byte) (n uint32, found bool, slot, hash uint32, prefix uint64) {
+// lookup returns the slot of w: its own, or the empty one where it would go.
+func (d *dict) lookup(w []byte) (i, hash uint32, prefix [2]uint64) {
 	hash = uint32(maphash.Bytes(d.seed, w))
 	prefix = prefixOf(w)
-	for i := hash & d.mask; ; i = (i + 1) & d.mask {
-		s := d.slots[i]
-		if s == 0 {
-			return 0, false, i, hash, prefix
-		}
-		if uint32(s>>32) != hash {
-			continue
-		}
-		n := uint32(s) - 1
-		t := &d.terms[n]
-		if t.prefix == prefix && t.length == uint32(len(w)) &&
-			(len(w) <= 8 || string(d.arena[t.off:t.off+t.length]) == string(w)) {
-			return n, true, i, hash, prefix
+	for i = hash & d.mask; ; i = (i + 1) & d.mask {
+		s := &d.slots[i]
+		if s.term == 0 ||
+			s.hash == hash && s.prefix == prefix && s.length == uint32(len(w)) &&
+				(len(w) <= 16 || string(d.arena[d.offOf[s.term-1]:][:len(w)]) == string(w)) {
+			return i, hash, prefix
 		}
 	}
 }
 
 // find returns the term number of w.
 func (d *dict) find(w []byte) (uint32, bool) {
-	n, ok, _, _, _ := d.lookup(w)
-	return n, ok
+	i, _, _ := d.lookup(w)
+	t := d.slots[i].term
+	return t - 1, t != 0
 }
 
-// intern returns the term number of w, adding it when new.
-func (d *dict) intern(w []byte) uint32 {
-	n, ok, slot, hash, prefix := d.lookup(w)
-	if ok {
-		return n
+// intern returns the slot of w, adding w when new.
+func (d *dict) intern(w []byte) *slot {
+	i, hash, prefix := d.lookup(w)
+	s := &d.slots[i]
+	if s.term != 0 {
+		return s
 	}
-	t := term{prefix: prefix, length: uint32(len(w))}
-	if len(w) > 8 {
-		t.off = uint32(len(d.arena))
+	n := uint32(len(d.slotOf))
+	*s = slot{prefix: prefix, hash: hash, term: n + 1, length: uint32(len(w))}
+	d.slotOf = append(d.slotOf, i)
+	off := uint32(0)
+	if len(w) > 16 {
+		off = uint32(len(d.arena))
 		d.arena = append(d.arena, w...)
 	}
-	n = uint32(len(d.terms))
-	d.terms = append(d.terms, t)
-	d.slots[slot] = uint64(hash)<<32 | uint64(n+1)
-	if len(d.terms)*2 > len(d.slots) {
+	d.offOf = append(d.offOf, off)
+	if len(d.slotOf)*2 > len(d.slots) {
 		d.grow()
+		return &d.slots[d.slotOf[n]]
 	}
-	return n
+	return s
 }
 
 // grow doubles the slots, keeping the load under one half.
 func (d *dict) grow() {
-	slots := make([]uint64, 2*len(d.slots))
+	slots := make([]slot, 2*len(d.slots))
 	mask := uint32(len(slots) - 1)
 	for _, s := range d.slots {
-		if s == 0 {
+		if s.term == 0 {
 			continue
 		}
-		i := uint32(s>>32) & mask
-		for slots[i] != 0 {
+		i := s.hash & mask
+		for slots[i].term != 0 {
 			i = (i + 1) & mask
 		}
 		slots[i] = s
+		d.slotOf[s.term-1] = i
 	}
 	d.slots, d.mask = slots, mask
 }
 
+// len returns the number of terms.
+func (d *dict) len() int { return len(d.slotOf) }
+
 // word returns the bytes of term n; a short word is spelled into scratch.
-func (d *dict) word(n uint32, scratch *[8]byte) []byte {
-	t := &d.terms[n]
-	if t.length > 8 {
-		return d.arena[t.off : t.off+t.length]
+func (d *dict) word(n uint32, scratch *[16]byte) []byte {
+	s := &d.slots[d.slotOf[n]]
+	if s.length > 16 {
+		return d.arena[d.offOf[n]:][:s.length]
 	}
-	binary.LittleEndian.PutUint64(scratch[:], t.prefix)
-	return scratch[:t.length]
+	binary.LittleEndian.PutUint64(scratch[:], s.prefix[0])
+	binary.LittleEndian.PutUint64(scratch[8:], s.prefix[1])
+	return scratch[:s.length]
 }
 
 func (d *dict) memBytes() int64 {
-	return int64(len(d.slots))*8 + int64(cap(d.terms))*24 + int64(cap(d.arena))
+	return int64(len(d.slots))*32 + int64(cap(d.slotOf)+cap(d.offOf))*4 + int64(cap(d.arena))
 }
 
 // chunkBits sizes the chunks of a worker's term list: appending never copies

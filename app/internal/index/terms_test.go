@@ -11,22 +11,22 @@ import (
 
 func TestDict_KeepsWordsApart(t *testing.T) {
 	d := newDict(maphash.MakeSeed(), 0)
-	words := []string{"a", "ab", "abcdefgh", "abcdefghi", "abcdefghj", "abcdefghij", "é", "x"}
+	words := []string{"a", "ab", "abcdefgh", "abcdefghi", "abcdefghijklmnop", "abcdefghijklmnopq", "abcdefghijklmnopr", "abcdefghijklmnopqrstuvwxyz", "é", "x"}
 	for _, w := range words {
 		d.intern([]byte(w))
 	}
 	for _, w := range words {
 		d.intern([]byte(w)) // again: same numbers
 	}
-	require.Len(t, d.terms, len(words))
-	var scratch [8]byte
+	require.Equal(t, len(words), d.len())
+	var scratch [16]byte
 	for n, w := range words {
 		assert.Equal(t, w, string(d.word(uint32(n), &scratch)))
 		got, ok := d.find([]byte(w))
 		assert.True(t, ok)
 		assert.Equal(t, uint32(n), got)
 	}
-	_, ok := d.find([]byte("abcdefghk"))
+	_, ok := d.find([]byte("abcdefghijklmnops"))
 	assert.False(t, ok)
 	_, ok = d.find([]byte("abc"))
 	assert.False(t, ok)
@@ -36,16 +36,23 @@ func TestDict_GrowsWithoutLosingTerms(t *testing.T) {
 	d := newDict(maphash.MakeSeed(), 0)
 	const n = 200_000 // many doublings past the initial slots
 	for i := range n {
-		require.Equal(t, uint32(i), d.intern(fmt.Appendf(nil, "w%d", i)))
+		require.Equal(t, uint32(i+1), d.intern(fmt.Appendf(nil, "w%d", i)).term)
 	}
-	var scratch [8]byte
+	for i := range n {
+		d.intern(fmt.Appendf(nil, "a-rather-long-word-%d", i))
+	}
+	var scratch [16]byte
 	for i := 0; i < n; i += 997 {
 		got, ok := d.find(fmt.Appendf(nil, "w%d", i))
 		require.True(t, ok)
 		assert.Equal(t, uint32(i), got)
 		assert.Equal(t, fmt.Sprintf("w%d", i), string(d.word(got, &scratch)))
+		long := fmt.Sprintf("a-rather-long-word-%d", i)
+		got, ok = d.find([]byte(long))
+		require.True(t, ok)
+		assert.Equal(t, long, string(d.word(got, &scratch)))
 	}
-	assert.LessOrEqual(t, 2*len(d.terms), len(d.slots), "load stays under one half")
+	assert.LessOrEqual(t, 2*d.len(), len(d.slots), "load stays under one half")
 }
 
 func TestTermList_SpansChunks(t *testing.T) {
