@@ -33,6 +33,7 @@ const root = "../.."
 var env struct {
 	once  sync.Once
 	dir   string
+	log   *os.File // doc-search's and Prometheus' output
 	stack *stack.Stack
 	load  heyload.Result
 	err   error
@@ -45,6 +46,9 @@ func TestMain(m *testing.M) {
 			fmt.Fprintln(os.Stderr, "stopping the stack:", err)
 			code = 1
 		}
+	}
+	if env.log != nil {
+		_ = env.log.Close()
 	}
 	if env.dir != "" {
 		_ = os.RemoveAll(env.dir)
@@ -62,15 +66,14 @@ func loaded(t *testing.T) (*stack.Stack, heyload.Result) {
 			return
 		}
 		logPath := filepath.Join(env.dir, "stack.log")
-		var log *os.File
-		if log, env.err = os.Create(logPath); env.err != nil {
+		if env.log, env.err = os.Create(logPath); env.err != nil {
 			return
 		}
 		env.stack, env.err = stack.Up(ctx, stack.Config{
 			Root: root, Dir: env.dir,
 			CorpusDocs: 2000, CorpusBytes: "16MB",
 			StartupDelay: 8 * time.Second,
-			Log:          log,
+			Log:          env.log,
 		})
 		if env.err != nil {
 			logged, _ := os.ReadFile(logPath)
