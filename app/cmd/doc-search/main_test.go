@@ -128,7 +128,7 @@ func (p *process) waitReady(t *testing.T) {
 }
 
 func TestProcess_NotReadyUntilIndexBuiltAfterStartupDelay(t *testing.T) {
-	p := start(t, "--startup-delay", "1s")
+	p := start(t, "--startup-delay", "3s")
 	code, _ := get(t, p.api+"/healthz")
 	assert.Equal(t, http.StatusOK, code, "alive at once")
 	code, _ = get(t, p.api+"/readyz")
