@@ -18,6 +18,7 @@ import (
 var benchSpec = synth.Spec{Docs: 1000, Bytes: 40_000_000, Seed: 1}
 
 var (
+	benchDir  string // generated corpus, removed by TestMain
 	benchOnce sync.Once
 	benchFS   fs.FS
 	benchDocs []corpus.Document
@@ -34,6 +35,7 @@ func benchCorpus(b *testing.B) (fs.FS, []corpus.Document) {
 			if benchErr != nil {
 				return
 			}
+			benchDir = dir
 			if _, benchErr = synth.Generate(dir, benchSpec); benchErr != nil {
 				return
 			}
@@ -48,6 +50,14 @@ func benchCorpus(b *testing.B) (fs.FS, []corpus.Document) {
 		b.Fatalf("preparing the benchmark corpus: %v", benchErr)
 	}
 	return benchFS, benchDocs
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if benchDir != "" {
+		os.RemoveAll(benchDir)
+	}
+	os.Exit(code)
 }
 
 func BenchmarkTokenize(b *testing.B) {
