@@ -5,7 +5,9 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sort"
+	"sync"
 
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
@@ -170,25 +172,44 @@ func validFormat(f string) bool {
 	return false
 }
 
-// manifestInput reads plain rendered YAML files as one set of objects.
+// manifestInput reads plain rendered YAML files as one set of objects,
+// parsing the files in parallel and keeping their order.
 func manifestInput(stdin io.Reader, files []string) (check.Input, error) {
-	var in check.Input
-	for _, path := range files {
+	parsed := make([][]manifest.Object, len(files))
+	errs := make([]error, len(files))
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
+	for i, path := range files {
 		var data []byte
-		var err error
 		if path == "-" {
-			data, err = io.ReadAll(stdin)
-		} else {
-			data, err = os.ReadFile(path)
+			d, err := io.ReadAll(stdin)
+			if err != nil {
+				return check.Input{}, fmt.Errorf("reading stdin: %w", err)
+			}
+			data = d
 		}
-		if err != nil {
-			return in, fmt.Errorf("reading %s: %w", path, err)
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			if data == nil {
+				d, err := os.ReadFile(path)
+				if err != nil {
+					errs[i] = fmt.Errorf("reading %s: %w", path, err)
+					return
+				}
+				data = d
+			}
+			parsed[i], errs[i] = manifest.Parse(data, manifest.Source{File: filepath.ToSlash(path)})
+		}()
+	}
+	wg.Wait()
+	var in check.Input
+	for i := range files {
+		if errs[i] != nil {
+			return in, errs[i]
 		}
-		objs, err := manifest.Parse(data, manifest.Source{File: filepath.ToSlash(path)})
-		if err != nil {
-			return in, err
-		}
-		in.Objects = append(in.Objects, objs...)
+		in.Objects = append(in.Objects, parsed[i]...)
 	}
 	return in, nil
 }

@@ -24,10 +24,10 @@ type Input struct {
 // Run checks the input and returns every finding that is not suppressed,
 // sorted by cluster, file, line and rule.
 func Run(in Input) []rules.Finding {
-	v := schema.New(in.Objects)
+	results := schema.ValidateAll(in.Objects)
 	objs := make([]*rules.Object, len(in.Objects))
 	for i, o := range in.Objects {
-		res := v.Validate(o)
+		res := results[i]
 		objs[i] = &rules.Object{Object: o, Typed: res.Typed, SchemaErrors: res.Errors, Unchecked: res.Unchecked}
 	}
 	c := &rules.Cluster{Name: in.Cluster, Prod: in.Prod, Objects: objs}

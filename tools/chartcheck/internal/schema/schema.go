@@ -4,10 +4,13 @@ package schema
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
+	goruntime "runtime"
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	argov1alpha1 "github.com/argoproj/argo-cd/v2/pkg/apis/application/v1alpha1"
 	monitoringv1 "github.com/prometheus-operator/prometheus-operator/pkg/apis/monitoring/v1"
@@ -61,85 +64,135 @@ func decoder() (runtime.Decoder, *runtime.Scheme) {
 	return strict, typer
 }
 
-// Validator validates the objects of one cluster.
-type Validator struct {
-	crds map[schema.GroupVersionKind]*crdSchema
-	// crdErrors are problems with the rendered CRDs themselves, keyed by
-	// the CRD's ID; they surface on the CRD object.
-	crdErrors map[string][]string
-}
-
-// New prepares a validator for a cluster: it reads the schemas of every
-// CustomResourceDefinition among objs.
-func New(objs []manifest.Object) *Validator {
-	v := &Validator{crds: map[schema.GroupVersionKind]*crdSchema{}, crdErrors: map[string][]string{}}
-	for _, o := range objs {
-		gvk := o.Object.GroupVersionKind()
-		if gvk.Group != apiextensionsv1.GroupName || gvk.Kind != "CustomResourceDefinition" {
-			continue
+// ValidateAll validates the objects of one cluster, in parallel: each is
+// decoded strictly into its Go type, or checked against the schema of a
+// CRD among objs.
+func ValidateAll(objs []manifest.Object) []Result {
+	out := make([]Result, len(objs))
+	_, s := decoder()
+	parallel(len(objs), func(i int) {
+		if s.Recognizes(objs[i].Object.GroupVersionKind()) {
+			out[i] = decodeTyped(s, objs[i])
 		}
-		res := v.decodeTyped(o)
-		crd, ok := res.Typed.(*apiextensionsv1.CustomResourceDefinition)
+	})
+	// The CRDs rendered with the cluster. Their validators are built only
+	// for kinds that have objects here: building one costs more than
+	// validating many objects.
+	crds := map[schema.GroupVersionKind]*crdSchema{}
+	for i, o := range objs {
+		crd, ok := out[i].Typed.(*apiextensionsv1.CustomResourceDefinition)
 		if !ok {
 			continue
 		}
 		for _, ver := range crd.Spec.Versions {
 			key := schema.GroupVersionKind{Group: crd.Spec.Group, Version: ver.Name, Kind: crd.Spec.Names.Kind}
-			s, err := newCRDSchema(ver.Schema)
-			if err != nil {
-				v.crdErrors[o.ID()] = append(v.crdErrors[o.ID()], fmt.Sprintf("spec.versions[%s].schema: %v", ver.Name, err))
-				continue
-			}
-			v.crds[key] = s
+			crds[key] = &crdSchema{crd: o, version: ver.Name, validation: ver.Schema}
 		}
 	}
-	return v
+	parallel(len(objs), func(i int) {
+		gvk := objs[i].Object.GroupVersionKind()
+		c, hasCRD := crds[gvk]
+		switch {
+		case hasCRD:
+			// The CRD rendered with the cluster is what its API server
+			// enforces, and may be newer than the Go types: its schema
+			// decides validity; a Go type still serves the rules.
+			errs, err := c.validate(objs[i].Object.UnstructuredContent())
+			if err != nil {
+				errs = []string{fmt.Sprintf("schema of %s version %s in %s: %v", gvk.Kind, c.version, c.crd.Source, err)}
+			}
+			out[i].Errors = errs
+		case !s.Recognizes(gvk):
+			out[i] = Result{Unchecked: true}
+		}
+	})
+	return out
 }
 
-// Validate decodes one object strictly, or checks it against its CRD.
-func (v *Validator) Validate(o manifest.Object) Result {
-	gvk := o.Object.GroupVersionKind()
-	_, s := decoder()
-	c, hasCRD := v.crds[gvk]
-	switch {
-	case hasCRD && s.Recognizes(gvk):
-		// The CRD rendered with the cluster is what its API server
-		// enforces, and may be newer than the Go types: its schema decides
-		// validity; the Go type still serves the rules.
-		res := v.decodeTyped(o)
-		res.Errors = c.validate(o.Object.UnstructuredContent())
-		return res
-	case s.Recognizes(gvk):
-		res := v.decodeTyped(o)
-		res.Errors = append(res.Errors, v.crdErrors[o.ID()]...)
-		return res
-	case hasCRD:
-		return Result{Errors: c.validate(o.Object.UnstructuredContent())}
+// parallel calls f(0..n-1) on as many goroutines as the runtime has CPUs.
+func parallel(n int, f func(i int)) {
+	workers := goruntime.GOMAXPROCS(0)
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= n {
+					return
+				}
+				f(i)
+			}
+		}()
 	}
-	return Result{Unchecked: true}
+	wg.Wait()
 }
 
-func (v *Validator) decodeTyped(o manifest.Object) Result {
+// decodeTyped converts the object into its Go type straight from its map,
+// reporting unknown fields; on a type error it decodes again through JSON,
+// whose error names the field path.
+func decodeTyped(s *runtime.Scheme, o manifest.Object) Result {
+	gvk := o.Object.GroupVersionKind()
+	if gvk.Group == apiextensionsv1.GroupName {
+		// CRDs are mostly OpenAPI schemas, whose types decode themselves
+		// from JSON: the reflection converter would only add a detour.
+		return decodeJSON(o)
+	}
+	obj, err := s.New(gvk)
+	if err != nil {
+		return Result{Errors: []string{err.Error()}}
+	}
+	err = convert(o.Object.Object, obj)
+	if err == nil {
+		return Result{Typed: obj}
+	}
+	if strictErr, ok := runtime.AsStrictDecodingError(err); ok {
+		res := Result{Typed: obj}
+		for _, e := range strictErr.Errors() {
+			res.Errors = append(res.Errors, e.Error())
+		}
+		sort.Strings(res.Errors)
+		return res
+	}
+	return decodeJSON(o)
+}
+
+// decodeJSON is the slower, exact path: the API machinery's strict JSON
+// decoder, whose errors name the field path.
+func decodeJSON(o manifest.Object) Result {
 	dec, _ := decoder()
 	raw, err := json.Marshal(o.Object.Object)
 	if err != nil {
 		return Result{Errors: []string{fmt.Sprintf("encoding object: %v", err)}}
 	}
 	obj, _, err := dec.Decode(raw, nil, nil)
-	var res Result
-	if err != nil {
-		if strictErr, ok := runtime.AsStrictDecodingError(err); ok && obj != nil {
-			res.Typed = obj
-			for _, e := range strictErr.Errors() {
-				res.Errors = append(res.Errors, e.Error())
-			}
-			sort.Strings(res.Errors)
-			return res
-		}
-		return Result{Errors: []string{cleanDecodeError(err)}}
+	if err == nil {
+		return Result{Typed: obj}
 	}
-	res.Typed = obj
-	return res
+	if strictErr, ok := runtime.AsStrictDecodingError(err); ok && obj != nil {
+		res := Result{Typed: obj}
+		for _, e := range strictErr.Errors() {
+			res.Errors = append(res.Errors, e.Error())
+		}
+		sort.Strings(res.Errors)
+		return res
+	}
+	return Result{Errors: []string{cleanDecodeError(err)}}
+}
+
+// errConverterPanic stands for a panic of the reflection converter on a
+// value it cannot set; the JSON decoder then gives the verdict.
+var errConverterPanic = errors.New("converter panic")
+
+func convert(u map[string]any, obj runtime.Object) (err error) {
+	defer func() {
+		if recover() != nil {
+			err = errConverterPanic
+		}
+	}()
+	return runtime.DefaultUnstructuredConverter.FromUnstructuredWithValidation(u, obj, true)
 }
 
 // cleanDecodeError shortens encoding/json's type errors, which name the Go
