@@ -34,9 +34,13 @@ func (x *Index) Search(words []string) []uint32 {
 
 // Intersect appends to dst the values present in both sorted lists a and b
 // and returns it. a should be the shorter: each of its values is looked for
-// in b by galloping (exponential then binary search) from the last match.
+// in b by galloping (exponential then binary search) from the last match,
+// unless b is less than 4 times longer, when a plain merge is faster.
 // dst may alias a: values are written no faster than they are read.
 func Intersect(dst, a, b []uint32) []uint32 {
+	if len(b) <= 4*len(a) {
+		return mergeIntersect(dst, a, b)
+	}
 	lo := 0
 	for _, v := range a {
 		lo = gallop(b, lo, v)
@@ -46,6 +50,25 @@ func Intersect(dst, a, b []uint32) []uint32 {
 		if b[lo] == v {
 			dst = append(dst, v)
 			lo++
+		}
+	}
+	return dst
+}
+
+// mergeIntersect is Intersect for lists of similar length, where stepping
+// through both beats searching: common words hold most documents.
+func mergeIntersect(dst, a, b []uint32) []uint32 {
+	i, j := 0, 0
+	for i < len(a) && j < len(b) {
+		switch x, y := a[i], b[j]; {
+		case x < y:
+			i++
+		case x > y:
+			j++
+		default:
+			dst = append(dst, x)
+			i++
+			j++
 		}
 	}
 	return dst
