@@ -90,6 +90,9 @@ until grep -q '"msg":"ready"' "$log" 2>/dev/null || "$work/doc-search" query --s
 	sleep 0.2
 done
 ready=$(date +%s.%N)
+# CPU seconds the process used to start and index: on a shared machine this
+# says more than the wall time.
+build_cpu=$(awk -v hz="$(getconf CLK_TCK)" '{ printf "%.1f", ($14 + $15) / hz }' "/proc/$pid/stat")
 rss_after_build=$(awk '/VmRSS/ { print $2 }' "/proc/$pid/status")
 
 declare -A result
@@ -113,6 +116,7 @@ echo
 echo "doc-search load test: $docs documents, ${corpus_mb} MB, $connections connections, $threads wrk threads, $duration per run, $(nproc) cores"
 awk -v s="$started" -v r="$ready" -v mb="$corpus_mb" 'BEGIN { printf "start to ready: %.1f s (%.0f MB/s including process start)\n", r - s, mb / (r - s) }'
 grep -o '"msg":"ready".*' "$log" | head -1 || true
+awk -v c="$build_cpu" -v mb="$corpus_mb" 'BEGIN { printf "CPU time to ready: %s s (%.0f MB per CPU-second); load average now: %s\n", c, mb / c, "'"$(cut -d' ' -f1-3 /proc/loadavg)"'" }'
 echo "RSS after index build: $((rss_after_build / 1024)) MB; peak RSS (VmHWM): $((peak_rss / 1024)) MB"
 printf '%-22s %12s %10s %10s %10s %8s\n' run "req/s" p50 p90 p99 non-2xx
 for mix in "${mixes[@]}"; do

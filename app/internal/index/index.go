@@ -75,7 +75,9 @@ func Build(ctx context.Context, fsys fs.FS, docs []corpus.Document, opt Options)
 	// Where each document's distinct terms are: which worker, from where, how many.
 	spans := make([]span, len(docs))
 	for w := range parts {
-		p := newPartial(seed, uint8(w), spans, min(1<<20, 64*len(docs)))
+		// Room for ~96 new words per document up front (the full-scale
+		// synthetic corpus has 106) spares the dictionary most of its growth.
+		p := newPartial(seed, uint8(w), spans, min(1<<21, 96*len(docs)))
 		parts[w] = p
 		wg.Go(func() {
 			var buf []byte
