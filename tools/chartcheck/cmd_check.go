@@ -57,7 +57,7 @@ of clusters/NAME/chartcheck.yaml. Exit status: 0 clean, 1 findings at or above
 	fl.StringVar(&f.format, "format", "", "output format: text, json, sarif, github or junit (default github when GITHUB_ACTIONS=true, else text)")
 	fl.StringVarP(&f.out, "output", "o", "", "write the report to this file instead of stdout")
 	fl.StringVar(&f.failOn, "fail-on", "warning", "exit 1 when a finding has at least this severity: info, warning or error")
-	fl.StringVar(&f.config, "config", "", "repository-wide settings file (default: chartcheck.yaml under --repo)")
+	fl.StringVar(&f.config, "config", "", "repository-wide settings file (default: chartcheck.yaml under --repo; none with --manifests)")
 	fl.StringVar(&f.color, "color", "auto", "colour text output: auto (on a terminal), always or never")
 	return cmd
 }
@@ -81,13 +81,17 @@ func runCheck(cmd *cobra.Command, f checkFlags, args []string) error {
 	if f.color != "auto" && f.color != "always" && f.color != "never" {
 		return usage(fmt.Errorf("--color %q: want auto, always or never", f.color))
 	}
+	// The repository's settings are about its clusters: plain manifests
+	// get them only when --config names a file.
 	cfgPath := f.config
-	if cfgPath == "" {
+	if cfgPath == "" && len(f.manifests) == 0 {
 		cfgPath = filepath.Join(f.render.repoRoot, ruleconfig.FileName)
 	}
-	root, err := ruleconfig.LoadRoot(cfgPath)
-	if err != nil {
-		return usage(err)
+	var root ruleconfig.Settings
+	if cfgPath != "" {
+		if root, err = ruleconfig.LoadRoot(cfgPath); err != nil {
+			return usage(err)
+		}
 	}
 
 	var inputs []check.Input

@@ -84,6 +84,8 @@ func TestCheck_ExitCodes(t *testing.T) {
 		{name: "unknown flag", args: []string{"check", "--no-such-flag"}, want: 2},
 		{name: "unknown cluster", args: []string{"check", "--offline", "--repo", "../..", "clusters/no-such-cluster"}, want: 2, wantErr: "no-such-cluster"},
 		{name: "bad settings file", args: []string{"check", "--config", fixture("broken.txt"), "--manifests", fixture("clean.yaml")}, want: 2, wantErr: fixture("broken.txt")},
+		{name: "repository settings not applied to plain manifests", args: []string{"check", "--repo", fixture(""), "--manifests", fixture("clean.yaml")}, want: 0},
+		{name: "settings applied to manifests with --config", args: []string{"check", "--config", fixture("chartcheck.yaml"), "--manifests", fixture("clean.yaml")}, want: 1, wantOut: "suppression-unused"},
 		{name: "explain unknown rule", args: []string{"explain", "no-such-rule"}, want: 2, wantErr: "no-such-rule"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
