@@ -20,7 +20,7 @@ func TestRender_PrintsEveryObjectWithItsSource(t *testing.T) {
 	require.Equal(t, 0, code, errOut.String())
 	objs, err := manifest.Parse(out.Bytes(), manifest.Source{File: "stdout"})
 	require.NoError(t, err)
-	assert.Len(t, objs, 18)
+	assert.Len(t, objs, 30)
 	assert.Contains(t, out.String(), "# Application: web\n# Source: charts/web/templates/deployment.yaml:2\n")
 	assert.Contains(t, errOut.String(), "application elsewhere skipped: remote git repository https://github.com/someone/else.git")
 }

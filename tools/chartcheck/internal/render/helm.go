@@ -1,22 +1,21 @@
 package render
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"os"
+	"path"
 	"path/filepath"
-	"regexp"
+	"slices"
 	"sort"
 	"strings"
 
 	"github.com/argoproj/argo-cd/v2/pkg/apis/application/v1alpha1"
 	pathutil "github.com/argoproj/argo-cd/v2/util/io/path"
 	"helm.sh/helm/v3/pkg/action"
-	"helm.sh/helm/v3/pkg/chart/loader"
 	"helm.sh/helm/v3/pkg/chartutil"
+	"helm.sh/helm/v3/pkg/engine"
 	"helm.sh/helm/v3/pkg/release"
-	"helm.sh/helm/v3/pkg/releaseutil"
 	"helm.sh/helm/v3/pkg/strvals"
 	"sigs.k8s.io/yaml"
 
@@ -54,7 +53,7 @@ func (r *renderer) helm(app *v1alpha1.Application, src *v1alpha1.ApplicationSour
 		return nil, err
 	}
 
-	ch, err := loader.Load(chartPath)
+	ch, err := r.charts.load(chartPath)
 	if err != nil {
 		return nil, fmt.Errorf("loading chart %s: %w", label, err)
 	}
@@ -69,72 +68,100 @@ func (r *renderer) helm(app *v1alpha1.Application, src *v1alpha1.ApplicationSour
 		}
 	}
 
-	inst := action.NewInstall(&action.Configuration{Log: func(string, ...any) {}})
-	inst.DryRun = true
-	inst.DryRunOption = "true"
-	inst.ClientOnly = true
-	inst.Replace = true
-	inst.ReleaseName = releaseName
-	inst.Namespace = namespace
-	inst.KubeVersion = kubeVersion
-	inst.APIVersions = chartutil.VersionSet(src.GetAPIVersionsOrDefault(apiVersions))
-	inst.IncludeCRDs = !h.SkipCrds
-	inst.SkipSchemaValidation = h.SkipSchemaValidation
-	rel, err := inst.RunWithContext(context.Background(), ch, vals)
+	// What `helm template` (Helm's install action in client-only dry-run
+	// mode) does, with the Helm SDK's packages directly: the install
+	// action also sorts every document into install order with a costly
+	// regular expression, and Argo CD does not care about that order.
+	if err := chartutil.ValidateReleaseName(releaseName); err != nil {
+		return nil, fmt.Errorf("helm template %s: release name %q: %w", label, releaseName, err)
+	}
+	if ch.Metadata.KubeVersion != "" && !chartutil.IsCompatibleRange(ch.Metadata.KubeVersion, kubeVersion.String()) {
+		return nil, fmt.Errorf("helm template %s: chart requires kubeVersion: %s which is incompatible with Kubernetes %s", label, ch.Metadata.KubeVersion, kubeVersion.String())
+	}
+	if err := chartutil.ProcessDependenciesWithMerge(ch, vals); err != nil {
+		return nil, fmt.Errorf("helm template %s: %w", label, err)
+	}
+	caps := chartutil.DefaultCapabilities.Copy()
+	caps.KubeVersion = *kubeVersion
+	caps.APIVersions = append(caps.APIVersions, src.GetAPIVersionsOrDefault(apiVersions)...)
+	skipSchema := h.SkipSchemaValidation
+	if !skipSchema {
+		handled, err := r.charts.validate(ch, vals)
+		if err != nil {
+			return nil, fmt.Errorf("helm template %s: %w", label, err)
+		}
+		skipSchema = handled
+	}
+	relOpts := chartutil.ReleaseOptions{Name: releaseName, Namespace: namespace, Revision: 1, IsInstall: true}
+	renderVals, err := chartutil.ToRenderValuesWithSchemaValidation(ch, vals, relOpts, caps, skipSchema)
+	if err != nil {
+		return nil, fmt.Errorf("helm template %s: %w", label, err)
+	}
+	files, err := engine.Engine{}.Render(ch, renderVals)
 	if err != nil {
 		return nil, fmt.Errorf("helm template %s: %w", label, err)
 	}
 
-	// The same stream `helm template` prints: the manifests, then the hooks.
-	docs := releaseutil.SplitManifests(rel.Manifest)
-	keys := make([]string, 0, len(docs))
-	for k := range docs {
-		keys = append(keys, k)
+	type doc struct{ tmpl, content string }
+	var docs []doc
+	if !h.SkipCrds {
+		for _, crd := range ch.CRDObjects() {
+			docs = append(docs, doc{crd.Filename, string(crd.File.Data)})
+		}
 	}
-	sort.Sort(releaseutil.BySplitManifestsOrder(keys))
-	var chunks []string
-	for _, k := range keys {
-		chunks = append(chunks, docs[k])
+	names := make([]string, 0, len(files))
+	for name := range files {
+		names = append(names, name)
 	}
-	for _, hook := range rel.Hooks {
-		if h.SkipTests && isTestHook(hook) {
+	sort.Strings(names)
+	for _, name := range names {
+		if strings.HasPrefix(path.Base(name), "_") || strings.HasSuffix(name, "NOTES.txt") {
 			continue
 		}
-		chunks = append(chunks, fmt.Sprintf("# Source: %s\n%s\n", hook.Path, hook.Manifest))
+		for _, d := range splitYAMLStream(files[name]) {
+			docs = append(docs, doc{name, d})
+		}
 	}
 	var out []manifest.Object
-	for _, c := range chunks {
-		tmpl := sourceComment(c)
+	for _, d := range docs {
 		s := base
-		s.File = templateFile(label, tmpl)
-		objs, err := manifest.Parse([]byte(c), s)
+		s.File = templateFile(label, d.tmpl)
+		objs, err := manifest.Parse([]byte(d.content), s)
 		if err != nil {
-			return nil, fmt.Errorf("helm template %s: output of %s: %w", label, tmpl, err)
+			return nil, fmt.Errorf("helm template %s: YAML parse error on %s: %w", label, d.tmpl, err)
 		}
-		for i := range objs {
-			objs[i].Source.Line = r.templateLine(chartPath, tmpl, objs[i])
+		for _, o := range objs {
+			if hooks, ok := o.Object.GetAnnotations()[release.HookAnnotation]; ok {
+				events, known := hookEvents(hooks)
+				// Helm drops hooks of unknown events, and tests on --skip-tests.
+				if !known || (h.SkipTests && slices.Contains(events, release.HookTest)) {
+					continue
+				}
+			}
+			o.Source.Line = r.templateLine(chartPath, d.tmpl, o)
+			out = append(out, o)
 		}
-		out = append(out, objs...)
 	}
 	return out, nil
 }
 
-func isTestHook(h *release.Hook) bool {
-	for _, e := range h.Events {
-		if e == release.HookTest {
-			return true
+// hookEvents parses a helm.sh/hook annotation as Helm's manifest sorter
+// does; known is false when one event is not a Helm hook event.
+func hookEvents(annotation string) (events []release.HookEvent, known bool) {
+	all := map[string]release.HookEvent{"test-success": release.HookTest}
+	for _, e := range []release.HookEvent{release.HookPreInstall, release.HookPostInstall, release.HookPreDelete,
+		release.HookPostDelete, release.HookPreUpgrade, release.HookPostUpgrade, release.HookPreRollback,
+		release.HookPostRollback, release.HookTest} {
+		all[e.String()] = e
+	}
+	for _, t := range strings.Split(annotation, ",") {
+		e, ok := all[strings.ToLower(strings.TrimSpace(t))]
+		if !ok {
+			return nil, false
 		}
+		events = append(events, e)
 	}
-	return false
-}
-
-var sourceRE = regexp.MustCompile(`(?m)^# Source: (.+)$`)
-
-func sourceComment(doc string) string {
-	if m := sourceRE.FindStringSubmatch(doc); m != nil {
-		return strings.TrimSpace(m[1])
-	}
-	return ""
+	return events, true
 }
 
 // templateFile maps Helm's "# Source: <chart>/templates/x.yaml" to the
@@ -304,5 +331,34 @@ func mergeMaps(a, b map[string]any) map[string]any {
 		}
 		out[k] = v
 	}
+	return out
+}
+
+// splitYAMLStream cuts one rendered template into its documents at "---"
+// lines, as Helm's releaseutil.SplitManifests does, without its regular
+// expression (slow on large documents such as dashboards). Empty
+// documents are dropped.
+func splitYAMLStream(stream string) []string {
+	var out []string
+	var cur strings.Builder
+	flush := func() {
+		if strings.TrimSpace(cur.String()) != "" {
+			out = append(out, cur.String())
+		}
+		cur.Reset()
+	}
+	for _, line := range strings.SplitAfter(stream, "\n") {
+		if strings.HasPrefix(line, "---") {
+			flush()
+			// Helm's separator also eats what follows "---" on the line
+			// when it is blank; anything else starts the next document.
+			if rest := strings.TrimLeft(line[3:], " \t\r\n"); rest != "" {
+				cur.WriteString(rest)
+			}
+			continue
+		}
+		cur.WriteString(line)
+	}
+	flush()
 	return out
 }

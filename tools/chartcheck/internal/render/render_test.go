@@ -78,6 +78,30 @@ func TestCluster_HelmValuePrecedenceFollowsArgoCD(t *testing.T) {
 	assert.Equal(t, manifest.Source{Cluster: "demo", Application: "web", File: "charts/web/templates/deployment.yaml", Line: 2, Namespace: "web"}, dep.Source)
 }
 
+func TestCluster_HelmHooksTestsAndCRDsAsHelmTemplate(t *testing.T) {
+	res := renderFixture(t, "features", "demo", nil)
+	kinds := func(app string) map[string]bool {
+		out := map[string]bool{}
+		for _, o := range res.Objects {
+			if o.Source.Application == app {
+				out[o.Object.GetKind()+"/"+o.Object.GetName()] = true
+			}
+		}
+		return out
+	}
+	web, lean := kinds("web"), kinds("web-lean")
+	for _, want := range []string{"CustomResourceDefinition/widgets.example.com", "Pod/web-release-ping", "Job/web-release-migrate", "Service/web-release", "ServiceAccount/web-release"} {
+		assert.True(t, web[want], "web renders %s", want)
+	}
+	assert.True(t, lean["Job/web-lean-migrate"], "hooks other than tests stay")
+	assert.False(t, lean["CustomResourceDefinition/widgets.example.com"], "skipCrds")
+	assert.False(t, lean["Pod/web-lean-ping"], "skipTests")
+	crd := find(t, res.Objects, "CustomResourceDefinition", "widgets.example.com")
+	assert.Equal(t, "charts/web/crds/widget.yaml", crd.Source.File)
+	cm := find(t, res.Objects, "ConfigMap", "web-lean-settings")
+	assert.Equal(t, "a,b", str(t, cm, "data", "message"), "commas in parameters are escaped as Argo CD does")
+}
+
 func TestCluster_CapabilitiesIncludeCRDsRenderedInTheTree(t *testing.T) {
 	res := renderFixture(t, "features", "demo", nil)
 	sm := find(t, res.Objects, "ServiceMonitor", "web-release")
@@ -118,7 +142,7 @@ func TestCluster_FollowsApplicationsTwoLevelsDeep(t *testing.T) {
 		parents[a.Name] = a.Parent
 	}
 	assert.Equal(t, map[string]string{
-		"web": "", "kust": "", "plain": "", "children": "", "elsewhere": "",
+		"web": "", "web-lean": "", "kust": "", "plain": "", "children": "", "elsewhere": "",
 		"child": "children", "crds": "child",
 	}, parents)
 	crd := find(t, res.Objects, "CustomResourceDefinition", "servicemonitors.monitoring.coreos.com")

@@ -24,6 +24,7 @@ type renderer struct {
 	cfg      *config.Cluster
 	repoURLs map[string]bool
 	files    *fileCache
+	charts   *chartCache
 	sem      chan struct{}
 }
 
@@ -32,7 +33,7 @@ func newRenderer(opts Options, cfg *config.Cluster) *renderer {
 	if n <= 0 {
 		n = runtime.NumCPU()
 	}
-	r := &renderer{opts: opts, cfg: cfg, repoURLs: map[string]bool{}, files: newFileCache(), sem: make(chan struct{}, n)}
+	r := &renderer{opts: opts, cfg: cfg, repoURLs: map[string]bool{}, files: newFileCache(), charts: newChartCache(), sem: make(chan struct{}, n)}
 	for _, u := range append(rootRepoURLs(opts.RepoRoot), opts.RepoURLs...) {
 		r.repoURLs[NormalizeRepoURL(u)] = true
 	}

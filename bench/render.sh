@@ -1,0 +1,95 @@
+#!/usr/bin/env bash
+# Times `chartcheck render` against the usual CLI pipeline (`kustomize build`
+# of the cluster folder, then one `helm template` per Application) on
+# generated repositories with 10, 100 and 1,000 Applications over the
+# doc-search chart. Usage: bench/render.sh [COUNT...]
+# Needs helm and kustomize on PATH (scripts/install-deps.sh puts Argo CD
+# v2.14's versions in .cache/bin).
+set -euo pipefail
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+export PATH="$root/.cache/bin:$PATH"
+counts=("$@")
+((${#counts[@]})) || counts=(10 100 1000)
+
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+export HELM_CACHE_HOME=$work/helm/cache HELM_CONFIG_HOME=$work/helm/config HELM_DATA_HOME=$work/helm/data
+
+go build -o "$work/chartcheck" "$root/tools/chartcheck"
+
+# generate DIR N: a repository whose cluster "bench" holds N doc-search
+# Applications, each with its own release name, namespace and value files.
+generate() {
+	local dir=$1 n=$2 i
+	mkdir -p "$dir/charts" "$dir/clusters/bench/doc-search" "$dir/argocd"
+	cp -r "$root/charts/doc-search" "$dir/charts/"
+	cat >"$dir/clusters/bench/doc-search/values.yaml" <<'VALUES'
+replicaCount: 3
+autoscaling:
+  enabled: true
+  minReplicas: 3
+  maxReplicas: 10
+podDisruptionBudget:
+  enabled: true
+  minAvailable: 2
+networkPolicy:
+  enabled: true
+VALUES
+	printf 'image:\n  tag: "1.0.0-build.1"\n  digest: ""\n' >"$dir/clusters/bench/doc-search/image.yaml"
+	printf 'resources:\n  - apps.yaml\n' >"$dir/clusters/bench/kustomization.yaml"
+	for ((i = 1; i <= n; i++)); do
+		cat <<APP
+---
+apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata:
+  name: doc-search-$i
+  namespace: argocd
+spec:
+  project: default
+  source:
+    repoURL: https://example.invalid/bench.git
+    targetRevision: main
+    path: charts/doc-search
+    helm:
+      valueFiles:
+        - /clusters/bench/doc-search/values.yaml
+        - /clusters/bench/doc-search/image.yaml
+  destination:
+    server: https://kubernetes.default.svc
+    namespace: bench-$i
+APP
+	done >"$dir/clusters/bench/apps.yaml"
+}
+
+ms() { echo $(($(date +%s%N) / 1000000)); }
+
+printf '%-6s %14s %14s %8s %10s\n' apps chartcheck_ms cli_ms speedup objects
+for n in "${counts[@]}"; do
+	repo=$work/repo-$n
+	generate "$repo" "$n"
+
+	t0=$(ms)
+	"$work/chartcheck" render --offline --repo "$repo" --repo-url https://example.invalid/bench.git clusters/bench >"$work/cc-$n.yaml"
+	t1=$(ms)
+
+	# The CLI pipeline: build the cluster folder, then template each
+	# Application with the flags Argo CD passes.
+	kustomize build "$repo/clusters/bench" >"$work/apps-$n.yaml"
+	for ((i = 1; i <= n; i++)); do
+		(cd "$repo/charts/doc-search" && helm template . --name-template "doc-search-$i" --namespace "bench-$i" \
+			--kube-version v1.33.0 --values "$repo/clusters/bench/doc-search/values.yaml" \
+			--values "$repo/clusters/bench/doc-search/image.yaml" --include-crds)
+	done >"$work/cli-$n.yaml"
+	t2=$(ms)
+
+	objects=$(grep -c '^kind:' "$work/cc-$n.yaml")
+	cli_objects=$(($(grep -c '^kind:' "$work/cli-$n.yaml") + $(grep -c '^kind:' "$work/apps-$n.yaml")))
+	if [[ $objects -ne $cli_objects ]]; then
+		echo "render.sh: $n apps: chartcheck rendered $objects objects, the CLIs $cli_objects" >&2
+		exit 1
+	fi
+	cc=$((t1 - t0)) cli=$((t2 - t1))
+	printf '%-6s %14d %14d %7.1fx %10d\n' "$n" "$cc" "$cli" "$(echo "$cli / ($cc + 0.001)" | bc -l)" "$objects"
+done
