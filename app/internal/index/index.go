@@ -215,39 +215,51 @@ func merge(parts []*partial, spans []span) *Index {
 		p.dict = nil
 	}
 	nterms := global.len()
-	counts := make([]uint32, nterms+1)
-	for w, p := range parts {
-		local := toGlobal[w]
-		for i := range p.list.n {
-			counts[local[p.list.at(i)]+1]++
+
+	// Documents are split in as many ranges as workers; each range is counted
+	// and then scattered by one goroutine. cursor[r][g] is where range r
+	// writes its next posting of term g: after the postings of g that the
+	// ranges before it hold.
+	ranges := len(parts)
+	bounds := make([]int, ranges+1)
+	for r := range bounds {
+		bounds[r] = r * len(spans) / ranges
+	}
+	cursor := make([][]uint32, ranges)
+	eachTerm := func(r int, fn func(g uint32, doc int)) {
+		for doc := bounds[r]; doc < bounds[r+1]; doc++ {
+			sp := spans[doc]
+			list, local := &parts[sp.worker].list, toGlobal[sp.worker]
+			for i := sp.start; i < sp.start+uint64(sp.length); i++ {
+				fn(local[list.at(i)], doc)
+			}
 		}
 	}
-	offsets := counts // prefix sums in place: counts[g+1] becomes the end of term g
+	var wg sync.WaitGroup
+	for r := range ranges {
+		wg.Go(func() {
+			counts := make([]uint32, nterms)
+			eachTerm(r, func(g uint32, _ int) { counts[g]++ })
+			cursor[r] = counts
+		})
+	}
+	wg.Wait()
+	offsets := make([]uint32, nterms+1)
 	for g := range nterms {
-		offsets[g+1] += offsets[g]
+		at := offsets[g]
+		for r := range ranges {
+			at, cursor[r][g] = at+cursor[r][g], at
+		}
+		offsets[g+1] = at
 	}
 	postings := make([]uint32, offsets[nterms])
-	cursor := make([]uint32, nterms)
-	copy(cursor, offsets)
-
-	// Each stripe of terms is filled by one goroutine reading every list.
-	var wg sync.WaitGroup
-	stripes := uint32(len(parts))
-	for s := range stripes {
+	for r := range ranges {
 		wg.Go(func() {
-			for doc := range spans {
-				sp := spans[doc]
-				if sp.length == 0 {
-					continue
-				}
-				list, local := &parts[sp.worker].list, toGlobal[sp.worker]
-				for i := sp.start; i < sp.start+uint64(sp.length); i++ {
-					if g := local[list.at(i)]; g%stripes == s {
-						postings[cursor[g]] = uint32(doc)
-						cursor[g]++
-					}
-				}
-			}
+			c := cursor[r]
+			eachTerm(r, func(g uint32, doc int) {
+				postings[c[g]] = uint32(doc)
+				c[g]++
+			})
 		})
 	}
 	wg.Wait()
