@@ -212,6 +212,7 @@ func merge(parts []*partial, spans []span) *Index {
 			local[lt] = global.intern(p.dict.word(uint32(lt), &scratch)).term - 1
 		}
 		toGlobal[w+1] = local
+		p.dict.release()
 		p.dict = nil
 	}
 	nterms := global.len()
@@ -266,12 +267,15 @@ func merge(parts []*partial, spans []span) *Index {
 	for i := range global.slots {
 		global.slots[i].lastDoc = 0
 	}
-	return &Index{
+	idx := &Index{
 		dict:     global,
 		offsets:  offsets,
 		postings: postings,
 		stats:    Stats{Terms: nterms, Postings: len(postings)},
 	}
+	// The dictionary's slots may live outside the Go heap: free them with the index.
+	runtime.AddCleanup(idx, func(d *dict) { d.release() }, global)
+	return idx
 }
 
 func (x *Index) memBytes() int64 {

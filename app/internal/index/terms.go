@@ -14,6 +14,7 @@ import (
 type dict struct {
 	seed   maphash.Seed
 	slots  []slot
+	mapped bool // slots are mapped outside the Go heap: release frees them
 	mask   uint32
 	slotOf []uint32 // term number -> slot
 	offOf  []uint32 // term number -> word bytes in arena, for words over 16 bytes
@@ -33,7 +34,17 @@ func newDict(seed maphash.Seed, hint int) *dict {
 	for size < 2*hint {
 		size <<= 1
 	}
-	return &dict{seed: seed, slots: make([]slot, size), mask: uint32(size - 1), slotOf: make([]uint32, 0, hint), offOf: make([]uint32, 0, hint)}
+	slots, mapped := allocSlots(size)
+	return &dict{seed: seed, slots: slots, mapped: mapped, mask: uint32(size - 1), slotOf: make([]uint32, 0, hint), offOf: make([]uint32, 0, hint)}
+}
+
+// release frees the slots when they live outside the Go heap. The dict must
+// not be used afterwards.
+func (d *dict) release() {
+	if d.mapped {
+		freeSlots(d.slots)
+	}
+	d.slots, d.mapped = nil, false
 }
 
 func prefixOf(w []byte) [2]uint64 {
@@ -91,7 +102,7 @@ func (d *dict) intern(w []byte) *slot {
 
 // grow doubles the slots, keeping the load under one half.
 func (d *dict) grow() {
-	slots := make([]slot, 2*len(d.slots))
+	slots, mapped := allocSlots(2 * len(d.slots))
 	mask := uint32(len(slots) - 1)
 	for _, s := range d.slots {
 		if s.term == 0 {
@@ -104,7 +115,8 @@ func (d *dict) grow() {
 		slots[i] = s
 		d.slotOf[s.term-1] = i
 	}
-	d.slots, d.mask = slots, mask
+	d.release()
+	d.slots, d.mapped, d.mask = slots, mapped, mask
 }
 
 // len returns the number of terms.

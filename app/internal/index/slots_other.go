@@ -1,0 +1,7 @@
+//go:build !linux
+
+package index
+
+func allocSlots(n int) ([]slot, bool) { return make([]slot, n), false }
+
+func freeSlots([]slot) {}
