@@ -13,11 +13,21 @@ import (
 type fileCache struct {
 	mu    sync.Mutex
 	objs  map[string][]manifest.Object
+	byID  map[string]map[string]int // file -> "Kind/name" -> line
 	lines map[string][]string
 }
 
 func newFileCache() *fileCache {
-	return &fileCache{objs: map[string][]manifest.Object{}, lines: map[string][]string{}}
+	return &fileCache{objs: map[string][]manifest.Object{}, byID: map[string]map[string]int{}, lines: map[string][]string{}}
+}
+
+// line is where the object kind/name starts in path, if it is there.
+func (c *fileCache) line(path, kind, name string) (int, bool) {
+	c.objects(path)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	l, ok := c.byID[path][kind+"/"+name]
+	return l, ok
 }
 
 // objects parses path as manifests; nil when it cannot be read or parsed.
@@ -33,6 +43,14 @@ func (c *fileCache) objects(path string) []manifest.Object {
 		objs, _ = manifest.Parse(data, manifest.Source{File: path})
 	}
 	c.objs[path] = objs
+	ids := map[string]int{}
+	for _, o := range objs {
+		id := o.Object.GetKind() + "/" + o.Object.GetName()
+		if _, dup := ids[id]; !dup {
+			ids[id] = o.Source.Line
+		}
+	}
+	c.byID[path] = ids
 	return objs
 }
 

@@ -112,9 +112,13 @@ func (r *renderer) originFile(dir, anno, fallback string) string {
 // same kind whose name the rendered name contains (Kustomize may add a
 // prefix or suffix). 0 when not found.
 func (r *renderer) lineOf(file string, obj manifest.Object) int {
-	objs := r.files.objects(filepath.Join(r.opts.RepoRoot, file))
-	best, bestLen := 0, -1
+	path := filepath.Join(r.opts.RepoRoot, file)
 	name := obj.Object.GetName()
+	if l, ok := r.files.line(path, obj.Object.GetKind(), name); ok {
+		return l
+	}
+	objs := r.files.objects(path)
+	best, bestLen := 0, -1
 	for _, o := range objs {
 		if o.Object.GetKind() != obj.Object.GetKind() {
 			continue
