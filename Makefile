@@ -81,6 +81,11 @@ minikube-down:
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 
+.PHONY: bench-render
+## bench-render: chartcheck render vs kustomize build + helm template per Application, 10/100/1,000 Applications
+bench-render: deps
+	bash bench/render.sh
+
 .PHONY: loadtest
 ## loadtest: doc-search at full scale under wrk (corpus generated once into .cache/corpus), beside an empty handler
 loadtest:
