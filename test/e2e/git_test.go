@@ -100,3 +100,6 @@ func copyTree(t *testing.T, src, dst string) {
 	})
 	require.NoError(t, err, "copying %s to %s", src, dst)
 }
+
+// with returns the clone reporting to t, for use inside a subtest.
+func (r *gitRepo) with(t *testing.T) *gitRepo { return &gitRepo{t: t, dir: r.dir} }

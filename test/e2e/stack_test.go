@@ -20,6 +20,7 @@ import (
 	synccommon "github.com/argoproj/gitops-engine/pkg/sync/common"
 	"github.com/stretchr/testify/require"
 	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
@@ -141,6 +142,18 @@ func syncSucceeded(revision string) func(*v1alpha1.Application) bool {
 	}
 }
 
+// allOf holds when every condition holds.
+func allOf(conds ...func(*v1alpha1.Application) bool) func(*v1alpha1.Application) bool {
+	return func(a *v1alpha1.Application) bool {
+		for _, c := range conds {
+			if !c(a) {
+				return false
+			}
+		}
+		return true
+	}
+}
+
 // outOfSyncAt holds when Argo CD has compared revision with the cluster
 // and found a difference.
 func outOfSyncAt(revision string) func(*v1alpha1.Application) bool {
@@ -223,4 +236,36 @@ func describe(app *v1alpha1.Application) string {
 		return err.Error()
 	}
 	return string(data)
+}
+
+// with returns the env reporting to t, for use inside a subtest.
+func (e *env) with(t *testing.T) *env {
+	c := *e
+	c.t = t
+	return &c
+}
+
+// markPodsReady stands in for the kubelet this stack does not run: it sets
+// every Pod of the namespace Running and Ready, so that Deployments become
+// available and Argo CD's health-gated steps (PruneLast, sync waves) go on.
+func (e *env) markPodsReady(ns string) {
+	e.t.Helper()
+	pods, err := e.stack.Kube.CoreV1().Pods(ns).List(e.ctx, metav1.ListOptions{})
+	require.NoError(e.t, err)
+	now := metav1.Now()
+	for i := range pods.Items {
+		pod := &pods.Items[i]
+		if pod.Status.Phase == corev1.PodRunning || pod.DeletionTimestamp != nil {
+			continue
+		}
+		pod.Status.Phase = corev1.PodRunning
+		pod.Status.Conditions = []corev1.PodCondition{
+			{Type: corev1.PodReady, Status: corev1.ConditionTrue, LastTransitionTime: now},
+			{Type: corev1.ContainersReady, Status: corev1.ConditionTrue, LastTransitionTime: now},
+		}
+		_, err := e.stack.Kube.CoreV1().Pods(ns).UpdateStatus(e.ctx, pod, metav1.UpdateOptions{})
+		if err != nil && !apierrors.IsNotFound(err) && !apierrors.IsConflict(err) {
+			require.NoError(e.t, err, "marking Pod %s/%s ready", ns, pod.Name)
+		}
+	}
 }
