@@ -24,7 +24,7 @@ build:
 	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o bin/doc-search ./app/cmd/doc-search
 
 ## test: every test: installs what they need, then lint, unit and integration tests
-test: deps lint check unit
+test: deps lint check unit e2e
 
 deps:
 	bash scripts/install-deps.sh
