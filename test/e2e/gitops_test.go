@@ -276,6 +276,13 @@ func TestChartcheck_RenderIsAcceptedByAPIServer(t *testing.T) {
 	e.installPrometheusCRDs()
 	repo, _ := e.cloneThisRepo()
 	chartcheck := e.buildTool("github.com/doc-search/gitops/tools/chartcheck")
+
+	// The dry run must refuse what a cluster refuses, or passing proves
+	// nothing: a misspelt field is an error, not silently dropped.
+	bad, err := stack.DecodeYAML([]byte("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: strict\ndatta:\n  a: b\n"))
+	require.NoError(t, err)
+	err = e.stack.Apply(e.ctx, bad, stack.ApplyOptions{DryRun: true})
+	require.ErrorContains(t, err, `.datta: field not declared in schema`)
 	for _, cluster := range []string{"minikube", "prod"} {
 		t.Run(cluster, func(t *testing.T) {
 			cmd := exec.Command(chartcheck, "render", "--offline", "--repo-url", upstreamRepo, "clusters/"+cluster)

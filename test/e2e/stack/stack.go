@@ -207,6 +207,9 @@ func (s *Stack) startAPIServer(ctx context.Context) error {
 		"--etcd-servers", "http://"+etcdAddr,
 		"--bind-address", "127.0.0.1",
 		"--advertise-address", "127.0.0.1",
+		// The kubernetes Service's endpoints may not be a loopback address,
+		// and nothing here needs them.
+		"--endpoint-reconciler-type", "none",
 		"--secure-port", "6443",
 		"--tls-cert-file", s.path("apiserver.crt"),
 		"--tls-private-key-file", s.path("apiserver.key"),
