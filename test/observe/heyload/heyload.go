@@ -174,3 +174,19 @@ func quantile(sorted []time.Duration, q float64) time.Duration {
 
 // Requests is the number of completed requests.
 func (r Result) Requests() int { return len(r.Latencies) }
+
+// Less returns the result with d taken off every response time and wait
+// (never below zero). Subtracting the time hey takes for a request the
+// server answers at once (its own floor on this machine) leaves what the
+// server's histogram can be compared with.
+func (r Result) Less(d time.Duration) Result {
+	shift := func(in []time.Duration) []time.Duration {
+		out := make([]time.Duration, len(in))
+		for i, v := range in {
+			out[i] = max(0, v-d)
+		}
+		return out
+	}
+	r.Latencies, r.Waits = shift(r.Latencies), shift(r.Waits)
+	return r
+}

@@ -60,3 +60,15 @@ func TestQuantile_MatchesHeySummaryRule(t *testing.T) {
 	}
 	assert.Zero(t, Result{}.Quantile(0.5), "no samples, no quantile")
 }
+
+func TestResult_LessShiftsEveryTimeAndStopsAtZero(t *testing.T) {
+	r := Result{
+		Latencies: []time.Duration{100 * time.Microsecond, 300 * time.Microsecond, time.Millisecond},
+		Waits:     []time.Duration{50 * time.Microsecond, 250 * time.Microsecond, 900 * time.Microsecond},
+	}
+	got := r.Less(200 * time.Microsecond)
+	assert.Equal(t, []time.Duration{0, 100 * time.Microsecond, 800 * time.Microsecond}, got.Latencies)
+	assert.Equal(t, []time.Duration{0, 50 * time.Microsecond, 700 * time.Microsecond}, got.Waits)
+	assert.Equal(t, 100*time.Microsecond, r.Latencies[0], "the original result is unchanged")
+	assert.Equal(t, 700*time.Microsecond, got.WaitQuantile(1))
+}
