@@ -166,107 +166,83 @@ type span struct {
 // into posting lists once at the end.
 type partial struct {
 	dict   *dict
+	set    *docSet // the distinct words of the document being read
 	list   termList
 	spans  []span // shared, indexed by document number; each worker writes its own
 	worker uint8
-	doc    uint32
 	tok    *tokenize.Tokenizer
+	sink   uint32 // keeps the loads of dict.touch
 }
 
 // hint is the number of distinct words to make room for at once.
 func newPartial(seed maphash.Seed, worker uint8, spans []span, hint int) *partial {
-	p := &partial{dict: newDict(seed, hint), spans: spans, worker: worker}
+	p := &partial{dict: newDict(seed, hint), set: newDocSet(), spans: spans, worker: worker}
 	p.tok = tokenize.New(p.word)
 	return p
 }
 
+// touchAhead is how many words' dictionary slots are loaded before the first
+// of them is looked up: enough misses in flight to hide most of the memory
+// latency, few enough that the slots are still in cache when used.
+const touchAhead = 32
+
 func (p *partial) add(doc uint32, text []byte) {
-	p.doc = doc
-	start := p.list.n
+	p.set.reset()
 	corpus.Parse(text, p.tok)
+	start := p.list.n
+	words := p.set.words
+	for len(words) > 0 {
+		batch := words[:min(len(words), touchAhead)]
+		words = words[len(batch):]
+		for _, dw := range batch {
+			p.sink += p.dict.touch(uint32(dw.hash))
+		}
+		for _, dw := range batch {
+			s := p.dict.internHash(p.set.word(dw), uint32(dw.hash))
+			s.docs++
+			p.list.add(s.term - 1)
+		}
+	}
 	p.spans[doc] = span{start: start, length: uint32(p.list.n - start), worker: p.worker}
 }
 
-func (p *partial) word(w []byte) {
-	s := p.dict.intern(w)
-	if s.lastDoc != p.doc+1 {
-		s.lastDoc = p.doc + 1
-		p.list.add(s.term - 1)
-	}
-}
+func (p *partial) word(w []byte) { p.set.add(w, p.dict.hash(w)) }
 
 // merge joins the workers' dictionaries into one (the first worker's, grown)
-// and scatters every document's terms into one flat posting array. Documents
-// are visited in order, so every posting list comes out sorted.
+// and transposes every document's list of terms into one flat posting array.
+// Documents are visited in order, so every posting list comes out sorted.
 func merge(parts []*partial, spans []span) *Index {
 	global := parts[0].dict
+	// toGlobal[w] maps worker w's term numbers to global ones; worker 0's
+	// numbers are the global ones and it has no map.
 	toGlobal := make([][]uint32, len(parts))
-	toGlobal[0] = make([]uint32, global.len())
-	for lt := range toGlobal[0] {
-		toGlobal[0][lt] = uint32(lt)
+	docFreq := make([]uint32, global.len(), global.len()+global.len()/2)
+	for lt := range docFreq {
+		docFreq[lt] = global.slots[global.slotOf[lt]].docs
 	}
 	var scratch [16]byte
 	for w, p := range parts[1:] {
 		local := make([]uint32, p.dict.len())
 		for lt := range local {
-			local[lt] = global.intern(p.dict.word(uint32(lt), &scratch)).term - 1
+			s := &p.dict.slots[p.dict.slotOf[lt]]
+			g := global.intern(p.dict.word(uint32(lt), &scratch)).term - 1
+			if int(g) == len(docFreq) {
+				docFreq = append(docFreq, 0)
+			}
+			docFreq[g] += s.docs
+			local[lt] = g
 		}
 		toGlobal[w+1] = local
 		p.dict.release()
 		p.dict = nil
 	}
 	nterms := global.len()
-
-	// Documents are split in as many ranges as workers; each range is counted
-	// and then scattered by one goroutine. cursor[r][g] is where range r
-	// writes its next posting of term g: after the postings of g that the
-	// ranges before it hold.
-	ranges := len(parts)
-	bounds := make([]int, ranges+1)
-	for r := range bounds {
-		bounds[r] = r * len(spans) / ranges
-	}
-	cursor := make([][]uint32, ranges)
-	eachTerm := func(r int, fn func(g uint32, doc int)) {
-		for doc := bounds[r]; doc < bounds[r+1]; doc++ {
-			sp := spans[doc]
-			list, local := &parts[sp.worker].list, toGlobal[sp.worker]
-			for i := sp.start; i < sp.start+uint64(sp.length); i++ {
-				fn(local[list.at(i)], doc)
-			}
-		}
-	}
-	var wg sync.WaitGroup
-	for r := range ranges {
-		wg.Go(func() {
-			counts := make([]uint32, nterms)
-			eachTerm(r, func(g uint32, _ int) { counts[g]++ })
-			cursor[r] = counts
-		})
-	}
-	wg.Wait()
 	offsets := make([]uint32, nterms+1)
-	for g := range nterms {
-		at := offsets[g]
-		for r := range ranges {
-			at, cursor[r][g] = at+cursor[r][g], at
-		}
-		offsets[g+1] = at
+	for g, n := range docFreq {
+		offsets[g+1] = offsets[g] + n
 	}
 	postings := make([]uint32, offsets[nterms])
-	for r := range ranges {
-		wg.Go(func() {
-			c := cursor[r]
-			eachTerm(r, func(g uint32, doc int) {
-				postings[c[g]] = uint32(doc)
-				c[g]++
-			})
-		})
-	}
-	wg.Wait()
-	for i := range global.slots {
-		global.slots[i].lastDoc = 0
-	}
+	transpose(parts, spans, toGlobal, offsets, postings)
 	idx := &Index{
 		dict:     global,
 		offsets:  offsets,
@@ -276,6 +252,82 @@ func merge(parts []*partial, spans []span) *Index {
 	// The dictionary's slots may live outside the Go heap: free them with the index.
 	runtime.AddCleanup(idx, func(d *dict) { d.release() }, global)
 	return idx
+}
+
+// bucketBits sets how many consecutive term numbers share a bucket in
+// transpose. Writing the postings of one bucket keeps one cache line per
+// term busy, 4096 lines: they stay in the core's cache, where a write per
+// posting straight into the whole posting array would miss it nearly every time.
+const bucketBits = 12
+
+// chunkPostings bounds the postings transpose sorts into buckets at a time,
+// and with it the scratch memory (8 bytes a posting). A variable so that
+// tests can make many small chunks.
+var chunkPostings = 1 << 22
+
+// posting is one (term, document) pair on its way to the posting array.
+type posting struct{ term, doc uint32 }
+
+// transpose writes, for every term g, the documents that hold it, in order,
+// to postings[offsets[g]:offsets[g+1]]. Documents go in chunks; each chunk is
+// first split by term bucket (sequential writes to few streams), then each
+// bucket is written out on its own (random writes within a small region).
+// Both steps run on every worker.
+func transpose(parts []*partial, spans []span, toGlobal [][]uint32, offsets, postings []uint32) {
+	workers := len(parts)
+	nterms := len(offsets) - 1
+	nbuckets := (nterms + 1<<bucketBits - 1) >> bucketBits
+	cursor := slices.Clone(offsets[:nterms])
+	buckets := make([][][]posting, workers) // [range][bucket]
+	for r := range buckets {
+		buckets[r] = make([][]posting, nbuckets)
+	}
+	var wg sync.WaitGroup
+	for first := 0; first < len(spans); {
+		// Documents [first, last) make this chunk.
+		last, n := first, 0
+		for last < len(spans) && (last == first || n+int(spans[last].length) <= chunkPostings) {
+			n += int(spans[last].length)
+			last++
+		}
+		for r := range workers {
+			from, to := first+r*(last-first)/workers, first+(r+1)*(last-first)/workers
+			wg.Go(func() {
+				out := buckets[r]
+				for b := range out {
+					out[b] = out[b][:0]
+				}
+				for doc := from; doc < to; doc++ {
+					sp := spans[doc]
+					list := &parts[sp.worker].list
+					local := toGlobal[sp.worker]
+					for i := sp.start; i < sp.start+uint64(sp.length); i++ {
+						g := list.at(i)
+						if local != nil {
+							g = local[g]
+						}
+						out[g>>bucketBits] = append(out[g>>bucketBits], posting{g, uint32(doc)})
+					}
+				}
+			})
+		}
+		wg.Wait()
+		var next atomic.Int64 // buckets go to whichever worker is free: their sizes are skewed
+		for range workers {
+			wg.Go(func() {
+				for b := int(next.Add(1) - 1); b < nbuckets; b = int(next.Add(1) - 1) {
+					for r := range workers { // ranges in document order
+						for _, p := range buckets[r][b] {
+							postings[cursor[p.term]] = p.doc
+							cursor[p.term]++
+						}
+					}
+				}
+			})
+		}
+		wg.Wait()
+		first = last
+	}
 }
 
 func (x *Index) memBytes() int64 {

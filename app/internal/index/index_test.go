@@ -161,3 +161,40 @@ func TestBuild_SameIndexWhateverTheWorkers(t *testing.T) {
 		}
 	}
 }
+
+// Many terms (many buckets), documents with thousands of distinct words
+// (the per-document set grows) and tiny transpose chunks must still give
+// exactly the posting lists of a plain map from word to documents.
+func TestBuild_MatchesPlainMapIndex(t *testing.T) {
+	defer func(n int) { chunkPostings = n }(chunkPostings)
+	chunkPostings = 500
+	rng := rand.New(rand.NewPCG(3, 4))
+	fsys := fstest.MapFS{}
+	want := map[string][]uint32{}
+	const docs = 200
+	for d := range docs {
+		words := 50 + rng.IntN(200)
+		if d%50 == 7 {
+			words = 12_000
+		}
+		var b strings.Builder
+		seen := map[string]bool{}
+		for range words {
+			w := fmt.Sprintf("w%d", rng.IntN(30_000))
+			b.WriteString(w + " ")
+			if !seen[w] {
+				seen[w] = true
+				want[w] = append(want[w], uint32(d)) // IDs 0..199 sort as their numbers
+			}
+		}
+		fsys[fmt.Sprintf("%d.doc.txt", d)] = &fstest.MapFile{Data: []byte(b.String())}
+	}
+	for _, workers := range []int{1, 2, 5} {
+		idx := build(t, fsys, Options{Workers: workers})
+		require.Equal(t, len(want), idx.Stats().Terms)
+		require.Greater(t, idx.Stats().Terms, 4<<bucketBits, "the corpus must span several buckets")
+		for w, docs := range want {
+			require.Equal(t, docs, idx.Postings(w), "postings of %q with %d workers", w, workers)
+		}
+	}
+}

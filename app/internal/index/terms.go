@@ -6,11 +6,10 @@ import (
 )
 
 // dict maps words to dense term numbers. It is an open-addressing hash table
-// whose slots hold the first 16 bytes of their word and the worker's
-// per-document mark, so counting an occurrence usually touches one cache
-// line; its arrays hold no pointers, so the garbage collector never scans
-// them. It is the build's hot spot, one lookup per word of the corpus, and
-// the finished index's dictionary.
+// whose slots hold the first 16 bytes of their word, so a lookup usually
+// touches one cache line; its arrays hold no pointers, so the garbage
+// collector never scans them. It is the build's hot spot, one lookup per
+// distinct word of every document, and the finished index's dictionary.
 type dict struct {
 	seed   maphash.Seed
 	slots  []slot
@@ -22,11 +21,11 @@ type dict struct {
 }
 
 type slot struct {
-	prefix  [2]uint64 // first 16 bytes of the word, zero-padded
-	hash    uint32
-	term    uint32 // term number + 1; 0 marks an empty slot
-	length  uint32
-	lastDoc uint32 // while indexing: last document number + 1 that held the word
+	prefix [2]uint64 // first 16 bytes of the word, zero-padded
+	hash   uint32
+	term   uint32 // term number + 1; 0 marks an empty slot
+	length uint32
+	docs   uint32 // while indexing: documents that hold the word
 }
 
 func newDict(seed maphash.Seed, hint int) *dict {
@@ -56,30 +55,43 @@ func prefixOf(w []byte) [2]uint64 {
 	return [2]uint64{binary.LittleEndian.Uint64(b[:]), binary.LittleEndian.Uint64(b[8:])}
 }
 
-// lookup returns the slot of w: its own, or the empty one where it would go.
-func (d *dict) lookup(w []byte) (i, hash uint32, prefix [2]uint64) {
-	hash = uint32(maphash.Bytes(d.seed, w))
+// hash returns the hash of w: the dictionary uses its low 32 bits, a
+// document's word set (docSet) the high ones.
+func (d *dict) hash(w []byte) uint64 { return maphash.Bytes(d.seed, w) }
+
+// lookup returns the slot of w, whose hash is hash: its own, or the empty one
+// where it would go.
+func (d *dict) lookup(w []byte, hash uint32) (i uint32, prefix [2]uint64) {
 	prefix = prefixOf(w)
 	for i = hash & d.mask; ; i = (i + 1) & d.mask {
 		s := &d.slots[i]
 		if s.term == 0 ||
 			s.hash == hash && s.prefix == prefix && s.length == uint32(len(w)) &&
 				(len(w) <= 16 || string(d.arena[d.offOf[s.term-1]:][:len(w)]) == string(w)) {
-			return i, hash, prefix
+			return i, prefix
 		}
 	}
 }
 
 // find returns the term number of w.
 func (d *dict) find(w []byte) (uint32, bool) {
-	i, _, _ := d.lookup(w)
+	i, _ := d.lookup(w, uint32(d.hash(w)))
 	t := d.slots[i].term
 	return t - 1, t != 0
 }
 
 // intern returns the slot of w, adding w when new.
-func (d *dict) intern(w []byte) *slot {
-	i, hash, prefix := d.lookup(w)
+func (d *dict) intern(w []byte) *slot { return d.internHash(w, uint32(d.hash(w))) }
+
+// touch loads the slot where a word of this hash would start its probe, and
+// returns something of it so the load is kept. Touching the slots of many
+// words before looking them up lets the processor fetch them from memory
+// in parallel instead of one cache miss after another.
+func (d *dict) touch(hash uint32) uint32 { return d.slots[hash&d.mask].term }
+
+// internHash is intern for a word whose hash is known.
+func (d *dict) internHash(w []byte, hash uint32) *slot {
+	i, prefix := d.lookup(w, hash)
 	s := &d.slots[i]
 	if s.term != 0 {
 		return s
