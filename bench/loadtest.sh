@@ -65,17 +65,25 @@ wait_port() {
 	return 1
 }
 
-# run_wrk MIX: prints "req/s p50 p90 p99 non2xx" for one bounded run.
+# cpu_ticks: CPU time (user + system, in clock ticks) the server has used.
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$pid/stat"; }
+
+# run_wrk MIX: prints "req/s p50 p90 p99 non2xx cpu-us/req" for one bounded
+# run. The server's CPU time per request is steadier than req/s on a machine
+# that others share.
 run_wrk() {
-	local out
+	local out before after
+	before=$(cpu_ticks)
 	out=$(wrk -t"$threads" -c"$connections" -d"$duration" --latency -s bench/queries.lua \
 		"http://127.0.0.1:$port/search" -- "$work/$1.txt")
+	after=$(cpu_ticks)
 	echo "$out" >"$work/wrk-$1-$2.txt"
-	awk '
+	awk -v ticks=$((after - before)) -v hz="$(getconf CLK_TCK)" '
+		/ requests in / { n = $1 }
 		/Requests\/sec:/ { rps = $2 }
 		/^ +50%/ { p50 = $2 } /^ +90%/ { p90 = $2 } /^ +99%/ { p99 = $2 }
 		/Non-2xx/ { bad = $NF }
-		END { printf "%s %s %s %s %s\n", rps, p50, p90, p99, (bad == "" ? 0 : bad) }' <<<"$out"
+		END { printf "%s %s %s %s %s %.1f\n", rps, p50, p90, p99, (bad == "" ? 0 : bad), (n > 0 ? 1e6 * ticks / hz / n : 0) }' <<<"$out"
 }
 
 echo "loadtest: starting doc-search on $corpus"
@@ -118,11 +126,11 @@ awk -v s="$started" -v r="$ready" -v mb="$corpus_mb" 'BEGIN { printf "start to r
 grep -o '"msg":"ready".*' "$log" | head -1 || true
 awk -v c="$build_cpu" -v mb="$corpus_mb" 'BEGIN { printf "CPU time to ready: %s s (%.0f MB per CPU-second); load average now: %s\n", c, mb / c, "'"$(cut -d' ' -f1-3 /proc/loadavg)"'" }'
 echo "RSS after index build: $((rss_after_build / 1024)) MB; peak RSS (VmHWM): $((peak_rss / 1024)) MB"
-printf '%-22s %12s %10s %10s %10s %8s\n' run "req/s" p50 p90 p99 non-2xx
+printf '%-22s %12s %10s %10s %10s %8s %12s\n' run "req/s" p50 p90 p99 non-2xx "CPU us/req"
 for mix in "${mixes[@]}"; do
 	# shellcheck disable=SC2086 # word splitting of the five fields is wanted
-	printf '%-22s %12s %10s %10s %10s %8s\n' "doc-search $mix" ${result[$mix]}
+	printf '%-22s %12s %10s %10s %10s %8s %12s\n' "doc-search $mix" ${result[$mix]}
 done
 # shellcheck disable=SC2086
-printf '%-22s %12s %10s %10s %10s %8s\n' "empty handler (rare)" $ceiling
+printf '%-22s %12s %10s %10s %10s %8s %12s\n' "empty handler (rare)" $ceiling
 awk -v a="${result[rare]%% *}" -v b="${ceiling%% *}" 'BEGIN { printf "rare-word search at %.0f%% of the empty-handler ceiling\n", 100 * a / b }'

@@ -285,4 +285,24 @@ func TestProcess_GracefulShutdownUnderLoad(t *testing.T) {
 	assert.Positive(t, before)
 	assert.Positive(t, during)
 	assert.Contains(t, p.logs.String(), `"msg":"stopped"`)
+
+	// The log is buffered: the clean exit must still have flushed the
+	// access-log line of every request served.
+	succeeded, logged := 0, 0
+	for _, o := range outcomes {
+		if o.err == nil {
+			succeeded++
+		}
+	}
+	for _, line := range strings.Split(p.logs.String(), "\n") {
+		var e struct {
+			Msg     string `json:"msg"`
+			Handler string `json:"handler"`
+			Status  int    `json:"status"`
+		}
+		if json.Unmarshal([]byte(line), &e) == nil && e.Msg == "request" && e.Handler == "search" && e.Status == http.StatusOK {
+			logged++
+		}
+	}
+	assert.GreaterOrEqual(t, logged, succeeded, "access-log lines of successful searches")
 }

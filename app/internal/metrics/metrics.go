@@ -3,6 +3,10 @@
 package metrics
 
 import (
+	"slices"
+	"strconv"
+	"sync/atomic"
+
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promauto"
@@ -110,4 +114,68 @@ func (m *Metrics) SetIndex(s index.Stats) {
 	m.IndexPostings.Set(float64(s.Postings))
 	m.IndexBytes.Set(float64(s.MemBytes))
 	m.IndexBuildDuration.Set(s.Duration.Seconds())
+}
+
+// HandlerMetrics are the request metrics of one value of the handler label.
+// Each (method, code) child is looked up in its vector once and kept:
+// WithLabelValues hashes its labels on every call, which costs per request.
+type HandlerMetrics struct {
+	InFlight prometheus.Gauge
+	size     prometheus.Observer
+	handler  string
+	m        *Metrics
+	children [len(methods)][len(codes)]atomic.Pointer[requestChildren]
+}
+
+type requestChildren struct {
+	duration prometheus.Observer
+	requests prometheus.Counter
+}
+
+// methods and codes are the label values whose children HandlerMetrics keeps;
+// other codes are looked up on each request.
+var (
+	methods = [...]string{"GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "OTHER"}
+	codes   = [...]int{200, 400, 404, 405, 503}
+)
+
+// ForHandler returns the request metrics of a handler.
+func (m *Metrics) ForHandler(handler string) *HandlerMetrics {
+	return &HandlerMetrics{
+		InFlight: m.InFlight.WithLabelValues(handler),
+		size:     m.ResponseSize.WithLabelValues(handler),
+		handler:  handler,
+		m:        m,
+	}
+}
+
+// Observe records one served request. method is a method label value.
+func (h *HandlerMetrics) Observe(method string, code int, seconds float64, bytes int) {
+	h.size.Observe(float64(bytes))
+	c := h.child(method, code)
+	c.duration.Observe(seconds)
+	c.requests.Inc()
+}
+
+func (h *HandlerMetrics) child(method string, code int) *requestChildren {
+	mi, ci := slices.Index(methods[:], method), slices.Index(codes[:], code)
+	if mi < 0 || ci < 0 {
+		return h.lookup(method, code)
+	}
+	slot := &h.children[mi][ci]
+	if c := slot.Load(); c != nil {
+		return c
+	}
+	// Racing requests may both look the child up; they find the same one.
+	c := h.lookup(method, code)
+	slot.Store(c)
+	return c
+}
+
+func (h *HandlerMetrics) lookup(method string, code int) *requestChildren {
+	labels := []string{h.handler, method, strconv.Itoa(code)}
+	return &requestChildren{
+		duration: h.m.RequestDuration.WithLabelValues(labels...),
+		requests: h.m.Requests.WithLabelValues(labels...),
+	}
 }

@@ -5,6 +5,9 @@ package query
 import (
 	"errors"
 	"fmt"
+	"net/url"
+	"strings"
+	"sync"
 
 	"github.com/doc-search/gitops/app/internal/tokenize"
 )
@@ -23,8 +26,40 @@ var (
 	ErrTooWordy = errors.New("query parameter q has too many words")
 )
 
-// Parse returns the distinct folded words of q. present says whether q was
-// given at all.
+// parser holds the scratch space of one Parse: it is pooled because Parse
+// runs once per search request, where allocations are a measurable share of
+// the cost.
+type parser struct {
+	tok   *tokenize.Tokenizer
+	text  []byte // q, for the tokenizer
+	words []byte // the distinct words, end to end
+	ends  []int  // where each distinct word ends in words
+	count int    // words, repeats included
+}
+
+var parsers = sync.Pool{New: func() any {
+	p := &parser{}
+	p.tok = tokenize.New(p.add)
+	return p
+}}
+
+// add records one folded word unless it was seen already. A query holds a
+// few words, so a linear scan beats a map.
+func (p *parser) add(w []byte) {
+	p.count++
+	start := 0
+	for _, end := range p.ends {
+		if string(p.words[start:end]) == string(w) {
+			return
+		}
+		start = end
+	}
+	p.words = append(p.words, w...)
+	p.ends = append(p.ends, len(p.words))
+}
+
+// Parse returns the distinct folded words of q, in order of first
+// appearance. present says whether q was given at all.
 func Parse(q string, present bool, lim Limits) ([]string, error) {
 	if !present {
 		return nil, ErrMissing
@@ -32,12 +67,61 @@ func Parse(q string, present bool, lim Limits) ([]string, error) {
 	if lim.MaxBytes > 0 && len(q) > lim.MaxBytes {
 		return nil, fmt.Errorf("%w: %d bytes, the limit is %d", ErrTooLong, len(q), lim.MaxBytes)
 	}
-	if n := tokenize.Count(q); lim.MaxWords > 0 && n > lim.MaxWords {
-		return nil, fmt.Errorf("%w: %d words, the limit is %d", ErrTooWordy, n, lim.MaxWords)
+	p := parsers.Get().(*parser)
+	defer parsers.Put(p)
+	p.text, p.words, p.ends, p.count = append(p.text[:0], q...), p.words[:0], p.ends[:0], 0
+	p.tok.Write(p.text)
+	p.tok.Break()
+	if lim.MaxWords > 0 && p.count > lim.MaxWords {
+		return nil, fmt.Errorf("%w: %d words, the limit is %d", ErrTooWordy, p.count, lim.MaxWords)
 	}
-	words := tokenize.Words(q)
-	if len(words) == 0 {
+	if len(p.ends) == 0 {
 		return nil, ErrNoWord
 	}
+	// One string holds every word; the returned words are slices of it.
+	all := string(p.words)
+	words := make([]string, len(p.ends))
+	start := 0
+	for i, end := range p.ends {
+		words[i] = all[start:end]
+		start = end
+	}
 	return words, nil
+}
+
+// maxParams is the number of parameters from which Value leaves the raw
+// query to net/url, whose own limit on parameters (GODEBUG
+// urlmaxqueryparams) then applies.
+const maxParams = 16
+
+// Value returns the first value of the q parameter of a raw URL query and
+// whether q is present, exactly as url.ParseQuery(rawQuery) then Get("q")
+// and Has("q") would, without building the map of every parameter.
+func Value(rawQuery string) (q string, present bool) {
+	if strings.Count(rawQuery, "&")+1 >= maxParams {
+		values, _ := url.ParseQuery(rawQuery)
+		return values.Get("q"), values.Has("q")
+	}
+	for rawQuery != "" {
+		var pair string
+		pair, rawQuery, _ = strings.Cut(rawQuery, "&")
+		if pair == "" || strings.Contains(pair, ";") {
+			continue // net/url skips empty pairs and rejects ";" separators
+		}
+		key, value, _ := strings.Cut(pair, "=")
+		if key != "q" {
+			if !strings.ContainsAny(key, "%+") {
+				continue
+			}
+			if k, err := url.QueryUnescape(key); err != nil || k != "q" {
+				continue
+			}
+		}
+		v, err := url.QueryUnescape(value)
+		if err != nil {
+			continue // a value net/url cannot decode is dropped with its key
+		}
+		return v, true
+	}
+	return "", false
 }

@@ -1,6 +1,7 @@
 package query
 
 import (
+	"net/url"
 	"strings"
 	"testing"
 	"unicode"
@@ -8,6 +9,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/doc-search/gitops/app/internal/tokenize"
 )
 
 func TestParse(t *testing.T) {
@@ -67,6 +70,7 @@ func FuzzParse(f *testing.F) {
 		}
 		require.NotEmpty(t, words)
 		require.LessOrEqual(t, len(words), lim.MaxWords)
+		require.Equal(t, tokenize.Words(q), words, "the tokenizer's words of %q", q)
 		seen := map[string]bool{}
 		for _, w := range words {
 			require.False(t, seen[w], "word %q repeated", w)
@@ -81,5 +85,64 @@ func FuzzParse(f *testing.F) {
 		again, err := Parse(recased, true, Limits{MaxWords: lim.MaxWords}) // recasing may lengthen it
 		require.NoError(t, err, "recased %q", recased)
 		require.Equal(t, words, again)
+	})
+}
+
+func TestParse_SameWordsAsTokenizer(t *testing.T) {
+	for _, q := range []string{"hello world", "Hello HELLO hello", "caf\xe9 CAFÉ café", "a-b a_b", "ΣΊΣΥΦΟΣ σίσυφος", "x1 X1 x2"} {
+		got, err := Parse(q, true, Limits{})
+		require.NoError(t, err, q)
+		assert.Equal(t, tokenize.Words(q), got, q)
+	}
+}
+
+func TestParse_WordsOutliveTheNextParse(t *testing.T) {
+	first, err := Parse("alpha beta", true, Limits{})
+	require.NoError(t, err)
+	_, err = Parse("gamma delta epsilon", true, Limits{})
+	require.NoError(t, err)
+	assert.Equal(t, []string{"alpha", "beta"}, first)
+}
+
+func TestValue(t *testing.T) {
+	tests := []struct {
+		name, raw string
+		want      string
+		present   bool
+	}{
+		{"plain", "q=hello+world", "hello world", true},
+		{"escaped", "q=caf%C3%A9%20au+lait", "café au lait", true},
+		{"first of several", "q=one&q=two", "one", true},
+		{"after another parameter", "lang=en&q=x", "x", true},
+		{"escaped key", "%71=x", "x", true},
+		{"empty value", "q=", "", true},
+		{"key alone", "q", "", true},
+		{"missing", "lang=en", "", false},
+		{"empty raw query", "", "", false},
+		{"semicolon pair skipped", "q=a;b&q=c", "c", true},
+		{"bad escape skipped", "q=%zz&q=ok", "ok", true},
+		{"bad escape in another key", "%zz=1&q=ok", "ok", true},
+		{"many parameters", strings.Repeat("a=1&", 40) + "q=late", "late", true},
+		{"prefix is not q", "qq=x&xq=y", "", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			q, present := Value(tt.raw)
+			assert.Equal(t, tt.want, q)
+			assert.Equal(t, tt.present, present)
+		})
+	}
+}
+
+// FuzzValue holds Value to net/url's reading of the same raw query.
+func FuzzValue(f *testing.F) {
+	for _, s := range []string{"q=hello+world", "q=a;b&q=c", "%71=x", "q=%zz&q=ok", "&&q", "q=%", strings.Repeat("a&", 20) + "q=1"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, raw string) {
+		values, _ := url.ParseQuery(raw)
+		q, present := Value(raw)
+		require.Equal(t, values.Has("q"), present, "present for %q", raw)
+		require.Equal(t, values.Get("q"), q, "value for %q", raw)
 	})
 }

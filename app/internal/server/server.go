@@ -9,7 +9,9 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strconv"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -105,8 +107,7 @@ func (s *Server) search(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusServiceUnavailable, "index is still being built")
 		return
 	}
-	values := r.URL.Query()
-	q, present := values.Get("q"), values.Has("q")
+	q, present := query.Value(r.URL.RawQuery)
 	words, err := query.Parse(q, present, s.limits)
 	if err != nil {
 		writeError(w, http.StatusBadRequest, err.Error())
@@ -119,7 +120,9 @@ func (s *Server) search(w http.ResponseWriter, r *http.Request) {
 	for _, d := range docs {
 		size += len(st.quoted[d]) + 1
 	}
-	body := make([]byte, 0, size)
+	buf := bodies.Get().(*[]byte)
+	defer bodies.Put(buf)
+	body := slices.Grow((*buf)[:0], size)
 	body = append(body, `{"results":[`...)
 	for i, d := range docs {
 		if i > 0 {
@@ -129,7 +132,12 @@ func (s *Server) search(w http.ResponseWriter, r *http.Request) {
 	}
 	body = append(body, "]}\n"...)
 	writeJSON(w, http.StatusOK, body)
+	*buf = body
 }
+
+// bodies recycles search response bodies: Write copies a body out before it
+// returns, and a fresh body per request is garbage the size of the response.
+var bodies = sync.Pool{New: func() any { return new([]byte) }}
 
 func (s *Server) healthz(w http.ResponseWriter, _ *http.Request) {
 	writeJSON(w, http.StatusOK, []byte(`{"status":"alive"}`+"\n"))
@@ -150,11 +158,20 @@ func (s *Server) versionInfo(w http.ResponseWriter, _ *http.Request) {
 	writeJSON(w, http.StatusOK, s.version)
 }
 
+// Header values every response shares. net/http copies the header values
+// when the header is written and never modifies them, so one slice serves
+// every response.
+var (
+	contentTypeJSON = []string{"application/json"}
+	noSniff         = []string{"nosniff"}
+	allowGetHead    = []string{"GET, HEAD"}
+)
+
 func writeJSON(w http.ResponseWriter, code int, body []byte) {
 	h := w.Header()
-	h["Content-Type"] = []string{"application/json"}
+	h["Content-Type"] = contentTypeJSON
 	h["Content-Length"] = []string{strconv.Itoa(len(body))}
-	h["X-Content-Type-Options"] = []string{"nosniff"}
+	h["X-Content-Type-Options"] = noSniff
 	w.WriteHeader(code)
 	_, _ = w.Write(body)
 }
@@ -172,31 +189,27 @@ func writeError(w http.ResponseWriter, code int, msg string) {
 // instrument wraps an endpoint with the method check, request ID, metrics
 // and the access log.
 func (s *Server) instrument(handler string, h http.HandlerFunc) http.Handler {
-	inFlight := s.metrics.InFlight.WithLabelValues(handler)
-	size := s.metrics.ResponseSize.WithLabelValues(handler)
+	hm := s.metrics.ForHandler(handler)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
-		inFlight.Inc()
-		defer inFlight.Dec()
+		hm.InFlight.Inc()
+		defer hm.InFlight.Dec()
 
 		id := r.Header.Get("X-Request-ID")
 		if !validRequestID(id) {
-			id = s.idPrefix + strconv.FormatUint(s.idSeq.Add(1), 10)
+			id = s.newRequestID()
 		}
 		w.Header()["X-Request-Id"] = []string{id}
 		rec := &recorder{ResponseWriter: w, code: http.StatusOK}
 		if r.Method != http.MethodGet && r.Method != http.MethodHead {
-			w.Header()["Allow"] = []string{"GET, HEAD"}
+			w.Header()["Allow"] = allowGetHead
 			writeError(rec, http.StatusMethodNotAllowed, fmt.Sprintf("method %s not allowed: use GET or HEAD", r.Method))
 		} else {
 			h(rec, r)
 		}
 
 		elapsed := time.Since(start)
-		method, code := methodLabel(r.Method), strconv.Itoa(rec.code)
-		s.metrics.RequestDuration.WithLabelValues(handler, method, code).Observe(elapsed.Seconds())
-		s.metrics.Requests.WithLabelValues(handler, method, code).Inc()
-		size.Observe(float64(rec.bytes))
+		hm.Observe(methodLabel(r.Method), rec.code, elapsed.Seconds(), rec.bytes)
 		if s.log.Enabled(r.Context(), slog.LevelInfo) {
 			s.log.LogAttrs(r.Context(), slog.LevelInfo, "request",
 				slog.String("request_id", id),
@@ -210,6 +223,13 @@ func (s *Server) instrument(handler string, h http.HandlerFunc) http.Handler {
 			)
 		}
 	})
+}
+
+// newRequestID returns this process's next request ID, in one allocation.
+func (s *Server) newRequestID() string {
+	var buf [40]byte
+	id := append(buf[:0], s.idPrefix...)
+	return string(strconv.AppendUint(id, s.idSeq.Add(1), 10))
 }
 
 // validRequestID accepts a caller's X-Request-ID only when it is short,
