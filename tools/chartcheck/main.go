@@ -9,6 +9,8 @@ import (
 	"os"
 
 	"github.com/spf13/cobra"
+
+	_ "github.com/doc-search/gitops/tools/chartcheck/internal/kubectltext"
 )
 
 // Exit statuses shared by every subcommand.

@@ -1,16 +1,18 @@
 package manifest
 
 import (
-	"bufio"
 	"bytes"
-	"errors"
+	"encoding/json"
 	"fmt"
-	"io"
+	"math"
+	"reflect"
+	"strconv"
 	"strings"
+	"unicode/utf8"
 
+	yaml "go.yaml.in/yaml/v2"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
-	"sigs.k8s.io/yaml"
+	"k8s.io/apimachinery/pkg/runtime"
 )
 
 // Parse reads a multi-document YAML stream into objects, recording the line
@@ -18,9 +20,13 @@ import (
 // expanded into their items. src is copied into every object's Source with
 // Line set. Errors name the file and line.
 //
-// Documents are decoded the way Argo CD and kubectl decode them
-// (sigs.k8s.io/yaml, i.e. YAML 1.1 scalars), so a rendered value compares
-// equal to what Argo CD would apply.
+// Documents are decoded the way Argo CD and kubectl decode them: split like
+// k8s.io/apimachinery's YAMLReader, read with go-yaml v2 (YAML 1.1 scalars),
+// and given the values sigs.k8s.io/yaml's YAML-to-JSON conversion followed by
+// unstructured's JSON decoding would give, so a rendered value compares equal
+// to what Argo CD would apply. The values are built straight from the YAML,
+// without the JSON text in between: that round trip was most of the cost of
+// reading a large manifest. The fuzz test holds the two paths equal.
 func Parse(data []byte, src Source) ([]Object, error) {
 	docs, err := splitDocuments(data)
 	if err != nil {
@@ -31,20 +37,27 @@ func Parse(data []byte, src Source) ([]Object, error) {
 		if doc.line == 0 {
 			continue
 		}
-		raw, err := yaml.YAMLToJSON(doc.data)
+		var y any
+		if err := yaml.Unmarshal(doc.data, &y); err != nil {
+			return nil, fmt.Errorf("%s: parsing YAML (document at line %d): %w", src.File, doc.line, err)
+		}
+		v, err := jsonValue(y)
 		if err != nil {
 			return nil, fmt.Errorf("%s: parsing YAML (document at line %d): %w", src.File, doc.line, err)
 		}
-		raw = bytes.TrimSpace(raw)
-		if len(raw) == 0 || string(raw) == "null" {
+		if v == nil {
 			continue
 		}
-		if raw[0] != '{' {
-			return nil, fmt.Errorf("%s:%d: document is a %s, not a Kubernetes object", src.File, doc.line, jsonKind(raw))
+		m, ok := v.(map[string]any)
+		if !ok {
+			return nil, fmt.Errorf("%s:%d: document is a %s, not a Kubernetes object", src.File, doc.line, valueKind(v))
 		}
-		obj := &unstructured.Unstructured{}
-		if err := obj.UnmarshalJSON(raw); err != nil {
-			return nil, fmt.Errorf("%s:%d: reading object: %w", src.File, doc.line, err)
+		obj := &unstructured.Unstructured{Object: m}
+		if obj.GroupVersionKind().Kind == "" {
+			// The error unstructured's JSON decoder gives (also when
+			// apiVersion does not parse), with the JSON it would have read.
+			raw, _ := json.Marshal(m)
+			return nil, fmt.Errorf("%s:%d: reading object: %w", src.File, doc.line, runtime.NewMissingKindErr(string(raw)))
 		}
 		s := src
 		s.Line = doc.line
@@ -63,6 +76,132 @@ func Parse(data []byte, src Source) ([]Object, error) {
 	return out, nil
 }
 
+// jsonValue converts what go-yaml v2 decodes into the value JSON decoding
+// of sigs.k8s.io/yaml.YAMLToJSON's output would give: string keys, int64 for
+// every number JSON writes as an integer, float64 for the others, strings
+// with invalid UTF-8 bytes replaced as encoding/json replaces them.
+func jsonValue(y any) (any, error) {
+	switch v := y.(type) {
+	case nil, bool:
+		return v, nil
+	case string:
+		return validUTF8(v), nil
+	case int:
+		return int64(v), nil
+	case int64:
+		return v, nil
+	case uint64:
+		if v <= math.MaxInt64 {
+			return int64(v), nil
+		}
+		f, _ := strconv.ParseFloat(strconv.FormatUint(v, 10), 64)
+		return f, nil
+	case float64:
+		return jsonFloat(v)
+	case []any:
+		out := make([]any, len(v))
+		for i, e := range v {
+			c, err := jsonValue(e)
+			if err != nil {
+				return nil, err
+			}
+			out[i] = c
+		}
+		return out, nil
+	case map[any]any:
+		out := make(map[string]any, len(v))
+		for k, e := range v {
+			key, err := jsonKey(k, e)
+			if err != nil {
+				return nil, err
+			}
+			c, err := jsonValue(e)
+			if err != nil {
+				return nil, err
+			}
+			out[key] = c
+		}
+		return out, nil
+	default:
+		return nil, fmt.Errorf("unsupported value of type %T", y)
+	}
+}
+
+// jsonFloat is a float after encoding/json wrote it and unstructured read
+// it back: an int64 when the text is an integer that fits.
+func jsonFloat(f float64) (any, error) {
+	if math.IsInf(f, 0) || math.IsNaN(f) {
+		return nil, &json.UnsupportedValueError{Value: reflect.ValueOf(f), Str: strconv.FormatFloat(f, 'g', -1, 64)}
+	}
+	// encoding/json's format: plain digits unless the exponent is large or small.
+	abs := math.Abs(f)
+	if abs != 0 && (abs < 1e-6 || abs >= 1e21) {
+		return f, nil
+	}
+	if f == math.Trunc(f) && f >= -(1<<63) && f < 1<<63 {
+		return int64(f), nil
+	}
+	return f, nil
+}
+
+// jsonKey is sigs.k8s.io/yaml's string form of a YAML map key.
+func jsonKey(k, v any) (string, error) {
+	switch key := k.(type) {
+	case string:
+		return validUTF8(key), nil
+	case int:
+		return strconv.Itoa(key), nil
+	case int64:
+		return strconv.FormatInt(key, 10), nil
+	case float64:
+		s := strconv.FormatFloat(key, 'g', -1, 32)
+		switch s {
+		case "+Inf":
+			s = ".inf"
+		case "-Inf":
+			s = "-.inf"
+		case "NaN":
+			s = ".nan"
+		}
+		return s, nil
+	case bool:
+		return strconv.FormatBool(key), nil
+	default:
+		return "", fmt.Errorf("unsupported map key of type: %s, key: %+#v, value: %+#v", reflect.TypeOf(k), k, v)
+	}
+}
+
+// validUTF8 replaces each invalid byte with U+FFFD, as encoding/json does.
+func validUTF8(s string) string {
+	if utf8.ValidString(s) {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			b.WriteString("\ufffd")
+		} else {
+			b.WriteString(s[i : i+size])
+		}
+		i += size
+	}
+	return b.String()
+}
+
+func valueKind(v any) string {
+	switch v.(type) {
+	case []any:
+		return "!!seq"
+	case string:
+		return "!!str"
+	case bool:
+		return "!!bool"
+	default:
+		return "!!number"
+	}
+}
+
 type document struct {
 	data []byte
 	// line is the 1-based line of the document's first content line (not a
@@ -70,45 +209,59 @@ type document struct {
 	line int
 }
 
-// splitDocuments splits a YAML stream on "---" lines the way the Kubernetes
-// YAML reader does, keeping the line number where each document's content
-// starts.
+// separatorError is the error YAMLReader gives for text after "---".
+type separatorError struct{ rest string }
+
+func (e separatorError) Error() string { return "invalid Yaml document separator: " + e.rest }
+
+// splitDocuments splits a YAML stream into documents exactly as
+// k8s.io/apimachinery's YAMLReader does (lines end at "\n", a "\r" before it
+// is dropped, the last line gets a "\n"; a line starting with "---" ends a
+// non-empty document and is dropped, or starts the first one), in one pass
+// that also records the line where each document's content starts. The
+// documents share data's memory: the reader copies every line, and on large
+// manifests that was most of the splitting time.
 func splitDocuments(data []byte) ([]document, error) {
+	if bytes.Contains(data, []byte("\r\n")) {
+		data = bytes.ReplaceAll(data, []byte("\r\n"), []byte("\n"))
+	}
+	if len(data) > 0 && data[len(data)-1] != '\n' {
+		data = append(data[:len(data):len(data)], '\n')
+	}
 	var docs []document
-	r := utilyaml.NewYAMLReader(bufio.NewReader(bytes.NewReader(data)))
-	lineNo := 0
-	for {
-		chunk, err := r.Read()
-		if errors.Is(err, io.EOF) {
-			return docs, nil
+	cur := document{}
+	// chunkStart is the number of lines before the current document, as
+	// the error for a bad separator reports it.
+	lineNo, chunkStart := 0, 0
+	docStart := 0
+	for pos := 0; pos < len(data); {
+		end := pos + bytes.IndexByte(data[pos:], '\n') // data ends with '\n'
+		line := data[pos:end]
+		lineStart := pos
+		pos = end + 1
+		lineNo++
+		if bytes.HasPrefix(line, []byte("---")) {
+			rest := strings.TrimSpace(string(line[3:]))
+			if rest != "" && rest[0] != '#' {
+				return nil, fmt.Errorf("after line %d: %w", chunkStart, separatorError{rest: rest})
+			}
+			if lineStart > docStart {
+				cur.data = data[docStart:lineStart]
+				docs = append(docs, cur)
+				cur = document{}
+				docStart, chunkStart = pos, lineNo
+			}
+			continue
 		}
-		if err != nil {
-			return nil, fmt.Errorf("after line %d: %w", lineNo, err)
-		}
-		d := document{data: chunk}
-		start := lineNo
-		for i, l := range strings.Split(strings.TrimSuffix(string(chunk), "\n"), "\n") {
-			t := strings.TrimSpace(l)
-			if d.line == 0 && t != "" && !strings.HasPrefix(t, "#") && !strings.HasPrefix(l, "---") {
-				d.line = start + i + 1
+		if cur.line == 0 {
+			if t := bytes.TrimSpace(line); len(t) > 0 && t[0] != '#' {
+				cur.line = lineNo
 			}
 		}
-		lineNo += strings.Count(string(chunk), "\n")
-		// The reader drops the "---" separator line itself.
-		lineNo++
-		docs = append(docs, d)
 	}
-}
-
-func jsonKind(raw []byte) string {
-	switch raw[0] {
-	case '[':
-		return "!!seq"
-	case '"':
-		return "!!str"
-	case 't', 'f':
-		return "!!bool"
-	default:
-		return "!!" + "number"
+	if len(data) > docStart {
+		cur.data = data[docStart:]
+		docs = append(docs, cur)
 	}
+	return docs, nil
 }
