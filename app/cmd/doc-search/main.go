@@ -15,6 +15,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime/debug"
+	rtmetrics "runtime/metrics"
 	"syscall"
 	"time"
 
@@ -188,12 +189,43 @@ func load(ctx context.Context, cfg config.Config, log *slog.Logger, m *metrics.M
 	// garbage now. Collect it and hand it back to the OS, so that RSS reflects
 	// the index and the next GC goal is set from the index, not from the peak.
 	debug.FreeOSMemory()
+	setGCPercent(log)
 	m.SetIndex(st)
 	srv.SetIndex(idx)
 	log.Info("ready", slog.Int("documents", st.Documents), slog.Int("skipped", st.Skipped), slog.Int("terms", st.Terms),
 		slog.Int("postings", st.Postings), slog.Float64("mb", float64(st.Bytes)/1e6), slog.Float64("index_mb", float64(st.MemBytes)/1e6),
 		slog.Float64("seconds", st.Duration.Seconds()), slog.Float64("mb_per_s", float64(st.Bytes)/1e6/st.Duration.Seconds()))
 	return nil
+}
+
+// gcHeadroom is how much garbage the heap may hold beyond the index before
+// a collection, when GOGC is not set.
+const gcHeadroom = 64 << 20
+
+// setGCPercent sizes the garbage collector's goal for a server holding the
+// index, unless GOGC says otherwise. With the default GOGC=100 the heap would
+// grow by as much as the index again (hundreds of MB) between collections,
+// and after the build's memory went back to the OS every page of that
+// request garbage is first touched, and faulted in, once: the first few
+// hundred thousand requests after start-up paid a page fault every other
+// request (loadtest: 580 faults per 1000 requests, 60% more CPU per request
+// than once warm). Collections are cheap here: the index is a few large
+// pointer-free arrays, so marking it costs little however big it is. A goal
+// of gcHeadroom past the live heap keeps the memory that requests recycle
+// small and resident, and RSS lower too.
+func setGCPercent(log *slog.Logger) {
+	if _, set := os.LookupEnv("GOGC"); set {
+		return
+	}
+	sample := []rtmetrics.Sample{{Name: "/gc/heap/live:bytes"}}
+	rtmetrics.Read(sample)
+	if sample[0].Value.Kind() != rtmetrics.KindUint64 || sample[0].Value.Uint64() == 0 {
+		return
+	}
+	live := sample[0].Value.Uint64()
+	percent := min(max(int(100*gcHeadroom/live), 10), 100)
+	debug.SetGCPercent(percent)
+	log.Info("garbage collector goal set", slog.Int("gc_percent", percent), slog.Float64("live_heap_mb", float64(live)/1e6))
 }
 
 func newHTTPServer(h http.Handler) *http.Server {

@@ -208,10 +208,15 @@ func (s *Server) instrument(handler string, h http.HandlerFunc) http.Handler {
 			h(rec, r)
 		}
 
-		elapsed := time.Since(start)
+		end := time.Now()
+		elapsed := end.Sub(start)
 		hm.Observe(methodLabel(r.Method), rec.code, elapsed.Seconds(), rec.bytes)
 		if s.log.Enabled(r.Context(), slog.LevelInfo) {
-			s.log.LogAttrs(r.Context(), slog.LevelInfo, "request",
+			// The record goes straight to the handler: Logger.LogAttrs would
+			// also walk the stack for the caller's PC, which the JSON handler
+			// without AddSource never prints, and read the clock again.
+			entry := slog.NewRecord(end, slog.LevelInfo, "request", 0)
+			entry.AddAttrs(
 				slog.String("request_id", id),
 				slog.String("handler", handler),
 				slog.String("method", r.Method),
@@ -221,6 +226,7 @@ func (s *Server) instrument(handler string, h http.HandlerFunc) http.Handler {
 				slog.Float64("duration_ms", float64(elapsed.Microseconds())/1000),
 				slog.String("remote", r.RemoteAddr),
 			)
+			_ = s.log.Handler().Handle(r.Context(), entry)
 		}
 	})
 }
