@@ -7,6 +7,8 @@ package index
 // words go on to the dictionary, whose table is far larger than any cache.
 type docSet struct {
 	entries []docEntry
+	tables  [][]docEntry // tables[k] has docSetInitial<<k entries, kept for the next large document
+	level   int          // entries is tables[level]
 	mask    uint32
 	gen     uint32 // entries of other generations are empty: no clearing per document
 	words   []docWord
@@ -26,18 +28,29 @@ type docWord struct {
 	off, len uint32 // bytes in arena
 }
 
-const docSetInitial = 1 << 13
+// docSetInitial is the entries every document starts with: 64 KiB, room for
+// the 2,048 distinct words of a typical document within the core's own
+// cache. A larger document grows the table for itself only: if the next one
+// inherited it, its few words would be spread over a table that no longer
+// fits that cache, and every lookup would miss it.
+const docSetInitial = 1 << 12
 
 func newDocSet() *docSet {
-	return &docSet{entries: make([]docEntry, docSetInitial), mask: docSetInitial - 1, gen: 1}
+	small := make([]docEntry, docSetInitial)
+	return &docSet{entries: small, tables: [][]docEntry{small}, mask: docSetInitial - 1, gen: 1}
 }
 
 // reset empties the set for the next document.
 func (s *docSet) reset() {
 	s.words, s.arena = s.words[:0], s.arena[:0]
-	s.gen++
+	if s.level != 0 {
+		s.level, s.entries, s.mask = 0, s.tables[0], docSetInitial-1
+	}
+	s.gen++ // generations only go up, so no table holds a current mark from before
 	if s.gen == 0 { // wrapped: old marks could look current
-		clear(s.entries)
+		for _, t := range s.tables {
+			clear(t)
+		}
 		s.gen = 1
 	}
 }
@@ -67,11 +80,15 @@ func (s *docSet) add(w []byte, hash uint64) {
 	}
 }
 
-// grow doubles the entries, keeping the load under one half.
+// grow moves the words to a table twice the size, keeping the load under one
+// half. Tables are made once and kept: marks of past generations read as empty.
 func (s *docSet) grow() {
-	s.entries = make([]docEntry, 2*len(s.entries))
+	s.level++
+	if s.level == len(s.tables) {
+		s.tables = append(s.tables, make([]docEntry, docSetInitial<<s.level))
+	}
+	s.entries = s.tables[s.level]
 	s.mask = uint32(len(s.entries) - 1)
-	s.gen = 1
 	for _, dw := range s.words {
 		h := uint32(dw.hash >> 32)
 		i := h & s.mask

@@ -171,7 +171,6 @@ type partial struct {
 	spans  []span // shared, indexed by document number; each worker writes its own
 	worker uint8
 	tok    *tokenize.Tokenizer
-	sink   uint32 // keeps the loads of dict.touch
 }
 
 // hint is the number of distinct words to make room for at once.
@@ -195,7 +194,7 @@ func (p *partial) add(doc uint32, text []byte) {
 		batch := words[:min(len(words), touchAhead)]
 		words = words[len(batch):]
 		for _, dw := range batch {
-			p.sink += p.dict.touch(uint32(dw.hash))
+			p.dict.touch(uint32(dw.hash))
 		}
 		for _, dw := range batch {
 			s := p.dict.internHash(p.set.word(dw), uint32(dw.hash))
@@ -220,19 +219,8 @@ func merge(parts []*partial, spans []span) *Index {
 	for lt := range docFreq {
 		docFreq[lt] = global.slots[global.slotOf[lt]].docs
 	}
-	var scratch [16]byte
 	for w, p := range parts[1:] {
-		local := make([]uint32, p.dict.len())
-		for lt := range local {
-			s := &p.dict.slots[p.dict.slotOf[lt]]
-			g := global.intern(p.dict.word(uint32(lt), &scratch)).term - 1
-			if int(g) == len(docFreq) {
-				docFreq = append(docFreq, 0)
-			}
-			docFreq[g] += s.docs
-			local[lt] = g
-		}
-		toGlobal[w+1] = local
+		toGlobal[w+1] = mergeDict(global, p.dict, &docFreq)
 		p.dict.release()
 		p.dict = nil
 	}
@@ -252,6 +240,43 @@ func merge(parts []*partial, spans []span) *Index {
 	// The dictionary's slots may live outside the Go heap: free them with the index.
 	runtime.AddCleanup(idx, func(d *dict) { d.release() }, global)
 	return idx
+}
+
+// mergeDict adds the words of local to global and returns, for each term
+// number of local, its global number; docFreq (global numbers) gains local's
+// document counts. local's slots are read in memory order and global's slots
+// touched a batch ahead, so that both tables, far larger than any cache, are
+// mostly read at memory speed rather than one miss at a time.
+func mergeDict(global, local *dict, docFreq *[]uint32) []uint32 {
+	toGlobal := make([]uint32, local.len())
+	var batch [touchAhead]*slot
+	var scratch [touchAhead][16]byte
+	flush := func(n int) {
+		for _, s := range batch[:n] {
+			global.touch(s.hash)
+		}
+		for i, s := range batch[:n] {
+			g := global.internHash(local.word(s.term-1, &scratch[i]), s.hash).term - 1
+			if int(g) == len(*docFreq) {
+				*docFreq = append(*docFreq, 0)
+			}
+			(*docFreq)[g] += s.docs
+			toGlobal[s.term-1] = g
+		}
+	}
+	n := 0
+	for i := range local.slots {
+		if local.slots[i].term == 0 {
+			continue
+		}
+		batch[n] = &local.slots[i]
+		if n++; n == len(batch) {
+			flush(n)
+			n = 0
+		}
+	}
+	flush(n)
+	return toGlobal
 }
 
 // bucketBits sets how many consecutive term numbers share a bucket in

@@ -18,6 +18,7 @@ type dict struct {
 	slotOf []uint32 // term number -> slot
 	offOf  []uint32 // term number -> word bytes in arena, for words over 16 bytes
 	arena  []byte
+	sink   uint32 // what touch read, kept so that its loads are not optimised away
 }
 
 type slot struct {
@@ -46,13 +47,27 @@ func (d *dict) release() {
 	d.slots, d.mapped = nil, false
 }
 
+// prefixOf returns the first 16 bytes of w as two little-endian words,
+// zero-padded. It runs for every word of the corpus: a short word is read
+// with whole loads that may overlap, then shifted, rather than copied byte
+// by byte into a buffer and read back, which stalls the processor.
 func prefixOf(w []byte) [2]uint64 {
-	if len(w) >= 16 {
-		return [2]uint64{binary.LittleEndian.Uint64(w), binary.LittleEndian.Uint64(w[8:])}
+	le := binary.LittleEndian
+	switch n := len(w); {
+	case n >= 16:
+		return [2]uint64{le.Uint64(w), le.Uint64(w[8:])}
+	case n > 8:
+		return [2]uint64{le.Uint64(w), le.Uint64(w[n-8:]) >> (8 * (16 - n))}
+	case n == 8:
+		return [2]uint64{le.Uint64(w), 0}
+	case n >= 4:
+		return [2]uint64{uint64(le.Uint32(w)) | uint64(le.Uint32(w[n-4:]))>>(8*(8-n))<<32, 0}
 	}
-	var b [16]byte
-	copy(b[:], w)
-	return [2]uint64{binary.LittleEndian.Uint64(b[:]), binary.LittleEndian.Uint64(b[8:])}
+	var v uint64
+	for i, c := range w {
+		v |= uint64(c) << (8 * i)
+	}
+	return [2]uint64{v, 0}
 }
 
 // hash returns the hash of w: the dictionary uses its low 32 bits, a
@@ -83,11 +98,10 @@ func (d *dict) find(w []byte) (uint32, bool) {
 // intern returns the slot of w, adding w when new.
 func (d *dict) intern(w []byte) *slot { return d.internHash(w, uint32(d.hash(w))) }
 
-// touch loads the slot where a word of this hash would start its probe, and
-// returns something of it so the load is kept. Touching the slots of many
-// words before looking them up lets the processor fetch them from memory
-// in parallel instead of one cache miss after another.
-func (d *dict) touch(hash uint32) uint32 { return d.slots[hash&d.mask].term }
+// touch loads the slot where a word of this hash would start its probe.
+// Touching the slots of many words before looking them up lets the processor
+// fetch them from memory in parallel instead of one cache miss after another.
+func (d *dict) touch(hash uint32) { d.sink += d.slots[hash&d.mask].term }
 
 // internHash is intern for a word whose hash is known.
 func (d *dict) internHash(w []byte, hash uint32) *slot {

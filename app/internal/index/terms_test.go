@@ -1,6 +1,7 @@
 package index
 
 import (
+	"encoding/binary"
 	"fmt"
 	"hash/maphash"
 	"testing"
@@ -64,5 +65,15 @@ func TestTermList_SpansChunks(t *testing.T) {
 	assert.Equal(t, uint64(n), l.n)
 	for _, i := range []uint64{0, 1, 1<<chunkBits - 1, 1 << chunkBits, n - 1} {
 		assert.Equal(t, uint32(i*3), l.at(i))
+	}
+}
+
+func TestPrefixOf_IsTheZeroPaddedFirst16Bytes(t *testing.T) {
+	word := []byte("abcdefghijklmnopqrstu")
+	for n := range len(word) + 1 {
+		var b [16]byte
+		copy(b[:], word[:n])
+		want := [2]uint64{binary.LittleEndian.Uint64(b[:]), binary.LittleEndian.Uint64(b[8:])}
+		assert.Equal(t, want, prefixOf(word[:n]), "length %d", n)
 	}
 }
