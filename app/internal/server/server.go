@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"slices"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -36,11 +35,53 @@ type Server struct {
 	idSeq    atomic.Uint64
 }
 
-// searchable is an index with each document ID already JSON-quoted, so a
-// response is a concatenation of ready bytes.
+// searchable is an index with its document IDs ready to be written.
 type searchable struct {
-	idx    *index.Index
-	quoted [][]byte
+	idx *index.Index
+	ids resultIDs
+}
+
+// resultIDs holds every document ID JSON-quoted, in document order, joined by
+// commas: a run of consecutive document numbers in a result is one slice of
+// it, copied at once. Common words match nearly every document, so a
+// response is a few long copies rather than one per document.
+type resultIDs struct {
+	joined []byte
+	start  []uint32 // start[d]: where document d's ID begins; start[n] is len(joined)+1
+}
+
+func newResultIDs(n int, id func(uint32) string) resultIDs {
+	r := resultIDs{start: make([]uint32, n+1)}
+	for d := range n {
+		if d > 0 {
+			r.joined = append(r.joined, ',')
+		}
+		r.start[d] = uint32(len(r.joined))
+		q, err := json.Marshal(id(uint32(d)))
+		if err != nil {
+			panic(err) // a string always marshals
+		}
+		r.joined = append(r.joined, q...)
+	}
+	r.start[n] = uint32(len(r.joined)) + 1
+	return r
+}
+
+// appendJSON appends the response body for the sorted document numbers docs.
+func (r resultIDs) appendJSON(dst []byte, docs []uint32) []byte {
+	dst = append(dst, `{"results":[`...)
+	for i := 0; i < len(docs); {
+		j := i + 1
+		for j < len(docs) && docs[j] == docs[j-1]+1 {
+			j++
+		}
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		dst = append(dst, r.joined[r.start[docs[i]]:r.start[docs[j-1]+1]-1]...)
+		i = j
+	}
+	return append(dst, "]}\n"...)
 }
 
 // New returns a Server that is alive but not ready.
@@ -62,15 +103,7 @@ func New(log *slog.Logger, m *metrics.Metrics, limits query.Limits, info buildin
 
 // SetIndex makes the server ready to search idx.
 func (s *Server) SetIndex(idx *index.Index) {
-	quoted := make([][]byte, idx.NumDocs())
-	for i := range quoted {
-		q, err := json.Marshal(idx.ID(uint32(i)))
-		if err != nil {
-			panic(err) // a string always marshals
-		}
-		quoted[i] = q
-	}
-	s.idx.Store(&searchable{idx: idx, quoted: quoted})
+	s.idx.Store(&searchable{idx: idx, ids: newResultIDs(idx.NumDocs(), idx.ID)})
 }
 
 // Drain marks the server as shutting down: /readyz answers 503 from now on
@@ -116,21 +149,9 @@ func (s *Server) search(w http.ResponseWriter, r *http.Request) {
 	docs := st.idx.Search(words)
 	s.metrics.SearchResults.Observe(float64(len(docs)))
 
-	size := len(`{"results":[]}`) + 1
-	for _, d := range docs {
-		size += len(st.quoted[d]) + 1
-	}
 	buf := bodies.Get().(*[]byte)
 	defer bodies.Put(buf)
-	body := slices.Grow((*buf)[:0], size)
-	body = append(body, `{"results":[`...)
-	for i, d := range docs {
-		if i > 0 {
-			body = append(body, ',')
-		}
-		body = append(body, st.quoted[d]...)
-	}
-	body = append(body, "]}\n"...)
+	body := st.ids.appendJSON((*buf)[:0], docs)
 	writeJSON(w, http.StatusOK, body)
 	*buf = body
 }

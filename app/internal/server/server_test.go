@@ -255,3 +255,36 @@ docsearch_search_results_sum 3
 docsearch_search_results_count 2
 `), "docsearch_search_results"))
 }
+
+func TestResultIDs_BodyIsTheJSONOfTheIDs(t *testing.T) {
+	ids := []string{"10", "11", "12", "2", `we"ird`, "x\\y", "7", "8"}
+	r := newResultIDs(len(ids), func(d uint32) string { return ids[d] })
+	tests := []struct {
+		name string
+		docs []uint32
+	}{
+		{"none", nil},
+		{"one", []uint32{3}},
+		{"first", []uint32{0}},
+		{"last", []uint32{7}},
+		{"one run", []uint32{1, 2, 3}},
+		{"every document", []uint32{0, 1, 2, 3, 4, 5, 6, 7}},
+		{"runs and gaps", []uint32{0, 1, 3, 5, 6, 7}},
+		{"no two adjacent", []uint32{0, 2, 4, 6}},
+		{"quotes and backslashes", []uint32{4, 5}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			want := struct {
+				Results []string `json:"results"`
+			}{Results: []string{}}
+			for _, d := range tt.docs {
+				want.Results = append(want.Results, ids[d])
+			}
+			wantBody, err := json.Marshal(want)
+			require.NoError(t, err)
+			got := r.appendJSON([]byte("prefix:"), tt.docs)
+			assert.Equal(t, "prefix:"+string(wantBody)+"\n", string(got))
+		})
+	}
+}
