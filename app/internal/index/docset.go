@@ -46,7 +46,7 @@ func (s *docSet) reset() {
 	if s.level != 0 {
 		s.level, s.entries, s.mask = 0, s.tables[0], docSetInitial-1
 	}
-	s.gen++ // generations only go up, so no table holds a current mark from before
+	s.gen++         // generations only go up, so no table holds a current mark from before
 	if s.gen == 0 { // wrapped: old marks could look current
 		for _, t := range s.tables {
 			clear(t)
