@@ -10,8 +10,8 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
-	"sigs.k8s.io/yaml"
 
+	"github.com/doc-search/gitops/tools/chartcheck/internal/manifest"
 	"github.com/doc-search/gitops/tools/chartcheck/internal/render"
 )
 
@@ -118,7 +118,7 @@ func writeResults(out, errOut io.Writer, results []*render.Result) error {
 	w := bufio.NewWriter(out)
 	for _, res := range results {
 		for _, o := range res.Objects {
-			data, err := yaml.Marshal(o.Object.Object)
+			data, err := manifest.MarshalYAML(o.Object.Object)
 			if err != nil {
 				return &statusError{code: exitError, err: fmt.Errorf("writing %s: %w", o.Ref(), err)}
 			}

@@ -4,7 +4,6 @@ package schema
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	goruntime "runtime"
 	"sort"
@@ -18,8 +17,8 @@ import (
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
-	kjson "k8s.io/apimachinery/pkg/runtime/serializer/json"
 	"k8s.io/client-go/kubernetes/scheme"
+	kjson "sigs.k8s.io/json"
 
 	"github.com/doc-search/gitops/tools/chartcheck/internal/manifest"
 )
@@ -35,41 +34,31 @@ type Result struct {
 	Unchecked bool
 }
 
-var (
-	decoderOnce sync.Once
-	strict      runtime.Decoder
-	typer       *runtime.Scheme
-)
-
-// decoder builds the scheme on first use: registering Argo CD's and the
+// typeScheme is built on first use: registering Argo CD's and the
 // Prometheus Operator's types costs time that `chartcheck rules` should
 // not pay.
-func decoder() (runtime.Decoder, *runtime.Scheme) {
-	decoderOnce.Do(func() {
-		s := runtime.NewScheme()
-		for _, add := range []func(*runtime.Scheme) error{
-			scheme.AddToScheme,
-			apiextensionsv1.AddToScheme,
-			monitoringv1.AddToScheme,
-			monitoringv1alpha1.AddToScheme,
-			argov1alpha1.AddToScheme,
-		} {
-			if err := add(s); err != nil {
-				panic(fmt.Sprintf("building scheme: %v", err)) // static registrations
-			}
+var typeScheme = sync.OnceValue(func() *runtime.Scheme {
+	s := runtime.NewScheme()
+	for _, add := range []func(*runtime.Scheme) error{
+		scheme.AddToScheme,
+		apiextensionsv1.AddToScheme,
+		monitoringv1.AddToScheme,
+		monitoringv1alpha1.AddToScheme,
+		argov1alpha1.AddToScheme,
+	} {
+		if err := add(s); err != nil {
+			panic(fmt.Sprintf("building scheme: %v", err)) // static registrations
 		}
-		typer = s
-		strict = kjson.NewSerializerWithOptions(kjson.DefaultMetaFactory, s, s, kjson.SerializerOptions{Strict: true})
-	})
-	return strict, typer
-}
+	}
+	return s
+})
 
 // ValidateAll validates the objects of one cluster, in parallel: each is
 // decoded strictly into its Go type, or checked against the schema of a
 // CRD among objs.
 func ValidateAll(objs []manifest.Object) []Result {
 	out := make([]Result, len(objs))
-	_, s := decoder()
+	s := typeScheme()
 	parallel(len(objs), func(i int) {
 		if s.Recognizes(objs[i].Object.GroupVersionKind()) {
 			out[i] = decodeTyped(s, objs[i])
@@ -130,69 +119,37 @@ func parallel(n int, f func(i int)) {
 	wg.Wait()
 }
 
-// decodeTyped converts the object into its Go type straight from its map,
-// reporting unknown fields; on a type error it decodes again through JSON,
-// whose error names the field path.
+// decodeTyped decodes the object strictly into its Go type as the API
+// machinery's strict JSON serializer does (sigs.k8s.io/json, unknown and
+// duplicate fields reported with their path), minus the serializer's first
+// pass that only reads apiVersion and kind, which the object already has.
+//
+// The reflection converter (runtime.DefaultUnstructuredConverter) would
+// skip the JSON text, but it caches field names by copying its whole cache
+// for each new struct field: in one run over a few hundred objects of many
+// kinds, building that cache costs more than writing and reading the JSON.
 func decodeTyped(s *runtime.Scheme, o manifest.Object) Result {
-	gvk := o.Object.GroupVersionKind()
-	if gvk.Group == apiextensionsv1.GroupName {
-		// CRDs are mostly OpenAPI schemas, whose types decode themselves
-		// from JSON: the reflection converter would only add a detour.
-		return decodeJSON(o)
-	}
-	obj, err := s.New(gvk)
+	obj, err := s.New(o.Object.GroupVersionKind())
 	if err != nil {
 		return Result{Errors: []string{err.Error()}}
 	}
-	err = convert(o.Object.Object, obj)
-	if err == nil {
-		return Result{Typed: obj}
-	}
-	if strictErr, ok := runtime.AsStrictDecodingError(err); ok {
-		res := Result{Typed: obj}
-		for _, e := range strictErr.Errors() {
-			res.Errors = append(res.Errors, e.Error())
-		}
-		sort.Strings(res.Errors)
-		return res
-	}
-	return decodeJSON(o)
-}
-
-// decodeJSON is the slower, exact path: the API machinery's strict JSON
-// decoder, whose errors name the field path.
-func decodeJSON(o manifest.Object) Result {
-	dec, _ := decoder()
 	raw, err := json.Marshal(o.Object.Object)
 	if err != nil {
 		return Result{Errors: []string{fmt.Sprintf("encoding object: %v", err)}}
 	}
-	obj, _, err := dec.Decode(raw, nil, nil)
-	if err == nil {
+	strictErrs, err := kjson.UnmarshalStrict(raw, obj)
+	if err != nil {
+		return Result{Errors: []string{cleanDecodeError(err)}}
+	}
+	if len(strictErrs) == 0 {
 		return Result{Typed: obj}
 	}
-	if strictErr, ok := runtime.AsStrictDecodingError(err); ok && obj != nil {
-		res := Result{Typed: obj}
-		for _, e := range strictErr.Errors() {
-			res.Errors = append(res.Errors, e.Error())
-		}
-		sort.Strings(res.Errors)
-		return res
+	res := Result{Typed: obj}
+	for _, e := range strictErrs {
+		res.Errors = append(res.Errors, e.Error())
 	}
-	return Result{Errors: []string{cleanDecodeError(err)}}
-}
-
-// errConverterPanic stands for a panic of the reflection converter on a
-// value it cannot set; the JSON decoder then gives the verdict.
-var errConverterPanic = errors.New("converter panic")
-
-func convert(u map[string]any, obj runtime.Object) (err error) {
-	defer func() {
-		if recover() != nil {
-			err = errConverterPanic
-		}
-	}()
-	return runtime.DefaultUnstructuredConverter.FromUnstructuredWithValidation(u, obj, true)
+	sort.Strings(res.Errors)
+	return res
 }
 
 // cleanDecodeError shortens encoding/json's type errors, which name the Go
