@@ -194,7 +194,7 @@ func (p *partial) add(doc uint32, text []byte) {
 		batch := words[:min(len(words), touchAhead)]
 		words = words[len(batch):]
 		for _, dw := range batch {
-			p.dict.touch(uint32(dw.hash))
+			p.dict.sink += p.dict.probe(uint32(dw.hash))
 		}
 		for _, dw := range batch {
 			s := p.dict.internHash(p.set.word(dw), uint32(dw.hash))
@@ -220,7 +220,7 @@ func merge(parts []*partial, spans []span) *Index {
 		docFreq[lt] = global.slots[global.slotOf[lt]].docs
 	}
 	for w, p := range parts[1:] {
-		toGlobal[w+1] = mergeDict(global, p.dict, &docFreq)
+		toGlobal[w+1] = mergeDict(global, p.dict, &docFreq, len(parts))
 		p.dict.release()
 		p.dict = nil
 	}
@@ -244,38 +244,65 @@ func merge(parts []*partial, spans []span) *Index {
 
 // mergeDict adds the words of local to global and returns, for each term
 // number of local, its global number; docFreq (global numbers) gains local's
-// document counts. local's slots are read in memory order and global's slots
-// touched a batch ahead, so that both tables, far larger than any cache, are
-// mostly read at memory speed rather than one miss at a time.
-func mergeDict(global, local *dict, docFreq *[]uint32) []uint32 {
+// document counts. Words global already has, most of them, are found by every
+// worker in parallel (lookups only read global); the new ones are then added
+// one by one, since term numbers are handed out in order. local's slots are
+// read in memory order and global's slots touched a batch ahead, so that both
+// tables, far larger than any cache, are mostly read at memory speed rather
+// than one miss at a time.
+func mergeDict(global, local *dict, docFreq *[]uint32, workers int) []uint32 {
 	toGlobal := make([]uint32, local.len())
-	var batch [touchAhead]*slot
-	var scratch [touchAhead][16]byte
-	flush := func(n int) {
-		for _, s := range batch[:n] {
-			global.touch(s.hash)
-		}
-		for i, s := range batch[:n] {
-			g := global.internHash(local.word(s.term-1, &scratch[i]), s.hash).term - 1
-			if int(g) == len(*docFreq) {
-				*docFreq = append(*docFreq, 0)
+	missing := make([][]uint32, workers) // local slot numbers of words global lacks
+	sinks := make([]uint32, workers)
+	var wg sync.WaitGroup
+	for w := range workers {
+		from, to := w*len(local.slots)/workers, (w+1)*len(local.slots)/workers
+		wg.Go(func() {
+			var batch [touchAhead]uint32
+			var scratch [16]byte
+			df := *docFreq // only the entries of found words are written: each by one worker
+			flush := func(n int) {
+				for _, i := range batch[:n] {
+					sinks[w] += global.probe(local.slots[i].hash)
+				}
+				for _, i := range batch[:n] {
+					s := &local.slots[i]
+					at, _ := global.lookup(local.word(s.term-1, &scratch), s.hash)
+					if g := global.slots[at].term; g != 0 {
+						df[g-1] += s.docs
+						toGlobal[s.term-1] = g - 1
+					} else {
+						missing[w] = append(missing[w], i)
+					}
+				}
 			}
-			(*docFreq)[g] += s.docs
+			n := 0
+			for i := from; i < to; i++ {
+				if local.slots[i].term == 0 {
+					continue
+				}
+				batch[n] = uint32(i)
+				if n++; n == len(batch) {
+					flush(n)
+					n = 0
+				}
+			}
+			flush(n)
+		})
+	}
+	wg.Wait()
+	var scratch [16]byte
+	for _, slots := range missing {
+		for _, i := range slots {
+			s := &local.slots[i]
+			g := global.internHash(local.word(s.term-1, &scratch), s.hash).term - 1
+			*docFreq = append(*docFreq, s.docs)
 			toGlobal[s.term-1] = g
 		}
 	}
-	n := 0
-	for i := range local.slots {
-		if local.slots[i].term == 0 {
-			continue
-		}
-		batch[n] = &local.slots[i]
-		if n++; n == len(batch) {
-			flush(n)
-			n = 0
-		}
+	for _, v := range sinks {
+		global.sink += v
 	}
-	flush(n)
 	return toGlobal
 }
 

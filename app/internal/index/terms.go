@@ -18,7 +18,7 @@ type dict struct {
 	slotOf []uint32 // term number -> slot
 	offOf  []uint32 // term number -> word bytes in arena, for words over 16 bytes
 	arena  []byte
-	sink   uint32 // what touch read, kept so that its loads are not optimised away
+	sink   uint32 // what probe read, kept so that its loads are not optimised away
 }
 
 type slot struct {
@@ -98,10 +98,11 @@ func (d *dict) find(w []byte) (uint32, bool) {
 // intern returns the slot of w, adding w when new.
 func (d *dict) intern(w []byte) *slot { return d.internHash(w, uint32(d.hash(w))) }
 
-// touch loads the slot where a word of this hash would start its probe.
-// Touching the slots of many words before looking them up lets the processor
+// probe loads the slot where a word of this hash would start its probe.
+// Probing the slots of many words before looking them up lets the processor
 // fetch them from memory in parallel instead of one cache miss after another.
-func (d *dict) touch(hash uint32) { d.sink += d.slots[hash&d.mask].term }
+// The caller keeps the result somewhere (dict.sink) so the load stays.
+func (d *dict) probe(hash uint32) uint32 { return d.slots[hash&d.mask].term }
 
 // internHash is intern for a word whose hash is known.
 func (d *dict) internHash(w []byte, hash uint32) *slot {
