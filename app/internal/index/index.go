@@ -313,12 +313,16 @@ func mergeDict(global, local *dict, docFreq *[]uint32, workers int) []uint32 {
 const bucketBits = 12
 
 // chunkPostings bounds the postings transpose sorts into buckets at a time,
-// and with it the scratch memory (8 bytes a posting). A variable so that
+// and with it the scratch memory (4 bytes a posting). A variable so that
 // tests can make many small chunks.
 var chunkPostings = 1 << 22
 
-// posting is one (term, document) pair on its way to the posting array.
-type posting struct{ term, doc uint32 }
+// A posting on its way to the posting array is packed in 32 bits: its term's
+// place in its bucket above docBits bits of its document's place in its chunk.
+const (
+	docBits   = 32 - bucketBits
+	chunkDocs = 1 << docBits // most documents in a chunk
+)
 
 // transpose writes, for every term g, the documents that hold it, in order,
 // to postings[offsets[g]:offsets[g+1]]. Documents go in chunks; each chunk is
@@ -330,15 +334,15 @@ func transpose(parts []*partial, spans []span, toGlobal [][]uint32, offsets, pos
 	nterms := len(offsets) - 1
 	nbuckets := (nterms + 1<<bucketBits - 1) >> bucketBits
 	cursor := slices.Clone(offsets[:nterms])
-	buckets := make([][][]posting, workers) // [range][bucket]
+	buckets := make([][][]uint32, workers) // [range][bucket]
 	for r := range buckets {
-		buckets[r] = make([][]posting, nbuckets)
+		buckets[r] = make([][]uint32, nbuckets)
 	}
 	var wg sync.WaitGroup
 	for first := 0; first < len(spans); {
 		// Documents [first, last) make this chunk.
 		last, n := first, 0
-		for last < len(spans) && (last == first || n+int(spans[last].length) <= chunkPostings) {
+		for last < len(spans) && last-first < chunkDocs && (last == first || n+int(spans[last].length) <= chunkPostings) {
 			n += int(spans[last].length)
 			last++
 		}
@@ -351,15 +355,17 @@ func transpose(parts []*partial, spans []span, toGlobal [][]uint32, offsets, pos
 				}
 				for doc := from; doc < to; doc++ {
 					sp := spans[doc]
-					list := &parts[sp.worker].list
 					local := toGlobal[sp.worker]
-					for i := sp.start; i < sp.start+uint64(sp.length); i++ {
-						g := list.at(i)
-						if local != nil {
-							g = local[g]
+					place := uint32(doc - first)
+					parts[sp.worker].list.each(sp.start, uint64(sp.length), func(terms []uint32) {
+						for _, g := range terms {
+							if local != nil {
+								g = local[g]
+							}
+							b := g >> bucketBits
+							out[b] = append(out[b], g<<docBits|place)
 						}
-						out[g>>bucketBits] = append(out[g>>bucketBits], posting{g, uint32(doc)})
-					}
+					})
 				}
 			})
 		}
@@ -368,10 +374,12 @@ func transpose(parts []*partial, spans []span, toGlobal [][]uint32, offsets, pos
 		for range workers {
 			wg.Go(func() {
 				for b := int(next.Add(1) - 1); b < nbuckets; b = int(next.Add(1) - 1) {
+					c := cursor[b<<bucketBits : min(nterms, (b+1)<<bucketBits)]
 					for r := range workers { // ranges in document order
 						for _, p := range buckets[r][b] {
-							postings[cursor[p.term]] = p.doc
-							cursor[p.term]++
+							t := p >> docBits
+							postings[c[t]] = uint32(first) + p&(chunkDocs-1)
+							c[t]++
 						}
 					}
 				}

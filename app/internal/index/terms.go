@@ -183,3 +183,13 @@ func (l *termList) add(v uint32) {
 }
 
 func (l *termList) at(i uint64) uint32 { return l.chunks[i>>chunkBits][i&(1<<chunkBits-1)] }
+
+// each calls fn with the n terms from i on, one run of a chunk at a time.
+func (l *termList) each(i, n uint64, fn func([]uint32)) {
+	for end := i + n; i < end; {
+		c := l.chunks[i>>chunkBits][i&(1<<chunkBits-1):]
+		c = c[:min(uint64(len(c)), end-i)]
+		fn(c)
+		i += uint64(len(c))
+	}
+}

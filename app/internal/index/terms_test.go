@@ -66,6 +66,9 @@ func TestTermList_SpansChunks(t *testing.T) {
 	for _, i := range []uint64{0, 1, 1<<chunkBits - 1, 1 << chunkBits, n - 1} {
 		assert.Equal(t, uint32(i*3), l.at(i))
 	}
+	var got []uint32
+	l.each(1<<chunkBits-2, 5, func(terms []uint32) { got = append(got, terms...) })
+	assert.Equal(t, []uint32{(1<<chunkBits - 2) * 3, (1<<chunkBits - 1) * 3, 1 << chunkBits * 3, (1<<chunkBits + 1) * 3, (1<<chunkBits + 2) * 3}, got)
 }
 
 func TestPrefixOf_IsTheZeroPaddedFirst16Bytes(t *testing.T) {
