@@ -5,9 +5,11 @@ import (
 	"context"
 	"fmt"
 	"io"
-
 	"path/filepath"
+	"runtime"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"github.com/spf13/cobra"
 
@@ -117,11 +119,12 @@ folder under clusters/. Skipped Applications are reported on stderr.`,
 func writeResults(out, errOut io.Writer, results []*render.Result) error {
 	w := bufio.NewWriter(out)
 	for _, res := range results {
-		for _, o := range res.Objects {
-			data, err := manifest.MarshalYAML(o.Object.Object)
-			if err != nil {
-				return &statusError{code: exitError, err: fmt.Errorf("writing %s: %w", o.Ref(), err)}
-			}
+		docs, err := marshalAll(res.Objects)
+		if err != nil {
+			return &statusError{code: exitError, err: err}
+		}
+		for i, o := range res.Objects {
+			data := docs[i]
 			fmt.Fprintf(w, "---\n# Cluster: %s\n", res.Cluster)
 			if o.Source.Application != "" {
 				fmt.Fprintf(w, "# Application: %s\n", o.Source.Application)
@@ -136,4 +139,30 @@ func writeResults(out, errOut io.Writer, results []*render.Result) error {
 		return &statusError{code: exitError, err: err}
 	}
 	return nil
+}
+
+// marshalAll writes each object as YAML, on as many goroutines as there
+// are CPUs: with many Applications, printing costs about as much as
+// rendering.
+func marshalAll(objs []manifest.Object) ([][]byte, error) {
+	docs := make([][]byte, len(objs))
+	errs := make([]error, len(objs))
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range runtime.GOMAXPROCS(0) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := int(next.Add(1)) - 1; i < len(objs); i = int(next.Add(1)) - 1 {
+				docs[i], errs[i] = manifest.MarshalYAML(objs[i].Object.Object)
+			}
+		}()
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			return nil, fmt.Errorf("writing %s: %w", objs[i].Ref(), err)
+		}
+	}
+	return docs, nil
 }

@@ -15,14 +15,30 @@ import (
 // chartCache loads each chart once per render and compiles each values
 // schema once: with many Applications on one chart, loading and schema
 // compilation would otherwise cost more than the templating itself.
+// Applications that start together wait for the one load or compilation
+// instead of each doing it.
 type chartCache struct {
 	mu      sync.Mutex
-	charts  map[string]*chart.Chart
-	schemas map[string]*jsonschema.Schema
+	charts  map[string]*cachedChart
+	schemas map[string]*cachedSchema
+}
+
+type cachedChart struct {
+	once sync.Once
+	ch   *chart.Chart
+	err  error
+	// shared is false for charts with subcharts, which are loaded afresh
+	// for every render.
+	shared bool
+}
+
+type cachedSchema struct {
+	once sync.Once
+	s    *jsonschema.Schema
 }
 
 func newChartCache() *chartCache {
-	return &chartCache{charts: map[string]*chart.Chart{}, schemas: map[string]*jsonschema.Schema{}}
+	return &chartCache{charts: map[string]*cachedChart{}, schemas: map[string]*cachedSchema{}}
 }
 
 // load returns a chart ready for one render. A chart without subcharts is
@@ -31,22 +47,24 @@ func newChartCache() *chartCache {
 // since Helm edits the subchart list while rendering.
 func (c *chartCache) load(path string) (*chart.Chart, error) {
 	c.mu.Lock()
-	ch, ok := c.charts[path]
-	c.mu.Unlock()
-	if !ok {
-		var err error
-		if ch, err = loader.Load(path); err != nil {
-			return nil, err
-		}
-		if len(ch.Dependencies()) > 0 || ch.Metadata.Dependencies != nil {
-			return ch, nil
-		}
-		c.mu.Lock()
-		c.charts[path] = ch
-		c.mu.Unlock()
+	e := c.charts[path]
+	if e == nil {
+		e = &cachedChart{}
+		c.charts[path] = e
 	}
-	cp := *ch
-	cp.Values = copyValue(ch.Values).(map[string]any)
+	c.mu.Unlock()
+	e.once.Do(func() {
+		e.ch, e.err = loader.Load(path)
+		e.shared = e.err == nil && len(e.ch.Dependencies()) == 0 && e.ch.Metadata.Dependencies == nil
+	})
+	if e.err != nil {
+		return nil, e.err
+	}
+	if !e.shared {
+		return loader.Load(path)
+	}
+	cp := *e.ch
+	cp.Values = copyValue(e.ch.Values).(map[string]any)
 	return &cp, nil
 }
 
@@ -82,14 +100,14 @@ func (c *chartCache) validate(ch *chart.Chart, vals map[string]any) (handled boo
 	}
 	key := string(ch.Schema)
 	c.mu.Lock()
-	s, ok := c.schemas[key]
-	c.mu.Unlock()
-	if !ok {
-		s = compileSchema(ch.Schema)
-		c.mu.Lock()
-		c.schemas[key] = s
-		c.mu.Unlock()
+	e := c.schemas[key]
+	if e == nil {
+		e = &cachedSchema{}
+		c.schemas[key] = e
 	}
+	c.mu.Unlock()
+	e.once.Do(func() { e.s = compileSchema(ch.Schema) })
+	s := e.s
 	if s == nil {
 		return false, nil
 	}
