@@ -171,6 +171,7 @@ func BenchmarkPartialAdd(b *testing.B) {
 			p.add(uint32(n), t)
 		}
 		p.dict.release()
+		p.list.release()
 	}
 	b.ReportMetric(float64(size)/1e6/((cpuSeconds(b)-cpu0)/float64(b.N)), "MB/cpu-s")
 }

@@ -231,6 +231,9 @@ func merge(parts []*partial, spans []span) *Index {
 	}
 	postings := make([]uint32, offsets[nterms])
 	transpose(parts, spans, toGlobal, offsets, postings)
+	for _, p := range parts {
+		p.list.release()
+	}
 	idx := &Index{
 		dict:     global,
 		offsets:  offsets,

@@ -34,7 +34,7 @@ func newDict(seed maphash.Seed, hint int) *dict {
 	for size < 2*hint {
 		size <<= 1
 	}
-	slots, mapped := allocSlots(size)
+	slots, mapped := allocMapped[slot](size)
 	return &dict{seed: seed, slots: slots, mapped: mapped, mask: uint32(size - 1), slotOf: make([]uint32, 0, hint), offOf: make([]uint32, 0, hint)}
 }
 
@@ -42,7 +42,7 @@ func newDict(seed maphash.Seed, hint int) *dict {
 // not be used afterwards.
 func (d *dict) release() {
 	if d.mapped {
-		freeSlots(d.slots)
+		freeMapped(d.slots)
 	}
 	d.slots, d.mapped = nil, false
 }
@@ -129,7 +129,7 @@ func (d *dict) internHash(w []byte, hash uint32) *slot {
 
 // grow doubles the slots, keeping the load under one half.
 func (d *dict) grow() {
-	slots, mapped := allocSlots(2 * len(d.slots))
+	slots, mapped := allocMapped[slot](2 * len(d.slots))
 	mask := uint32(len(slots) - 1)
 	for _, s := range d.slots {
 		if s.term == 0 {
@@ -165,21 +165,35 @@ func (d *dict) memBytes() int64 {
 }
 
 // chunkBits sizes the chunks of a worker's term list: appending never copies
-// what is already there, so the list never needs twice its memory.
-const chunkBits = 20
+// what is already there, so the list never needs twice its memory. A chunk
+// is 16 MiB, mapped on huge pages (allocMapped); untouched pages of the last
+// one take no memory.
+const chunkBits = 22
 
 // termList is an append-only list of term numbers in fixed-size chunks.
 type termList struct {
 	chunks [][]uint32
+	mapped []bool // chunks mapped outside the Go heap: release frees them
 	n      uint64
 }
 
 func (l *termList) add(v uint32) {
 	if l.n&(1<<chunkBits-1) == 0 {
-		l.chunks = append(l.chunks, make([]uint32, 1<<chunkBits))
+		c, mapped := allocMapped[uint32](1 << chunkBits)
+		l.chunks, l.mapped = append(l.chunks, c), append(l.mapped, mapped)
 	}
 	l.chunks[l.n>>chunkBits][l.n&(1<<chunkBits-1)] = v
 	l.n++
+}
+
+// release frees the chunks. The list must not be used afterwards.
+func (l *termList) release() {
+	for i, c := range l.chunks {
+		if l.mapped[i] {
+			freeMapped(c)
+		}
+	}
+	l.chunks, l.mapped, l.n = nil, nil, 0
 }
 
 func (l *termList) at(i uint64) uint32 { return l.chunks[i>>chunkBits][i&(1<<chunkBits-1)] }

@@ -58,6 +58,7 @@ func TestDict_GrowsWithoutLosingTerms(t *testing.T) {
 
 func TestTermList_SpansChunks(t *testing.T) {
 	var l termList
+	defer l.release()
 	const n = 1<<chunkBits + 10
 	for i := range n {
 		l.add(uint32(i * 3))

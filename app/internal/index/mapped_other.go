@@ -1,0 +1,7 @@
+//go:build !linux
+
+package index
+
+func allocMapped[T any](n int) ([]T, bool) { return make([]T, n), false }
+
+func freeMapped[T any]([]T) {}
