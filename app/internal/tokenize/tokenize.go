@@ -3,6 +3,8 @@
 package tokenize
 
 import (
+	"encoding/binary"
+	"math/bits"
 	"unicode"
 	"unicode/utf8"
 )
@@ -115,10 +117,7 @@ func (t *Tokenizer) Write(p []byte) {
 			if len(word) == 0 && c == b {
 				// Fast path: a word of lower-case ASCII letters and digits
 				// followed by an ASCII separator is emitted in place, uncopied.
-				j := i + 1
-				for j < len(p) && p[j] != 0 && asciiFold[p[j]&0x7f] == p[j] {
-					j++
-				}
+				j := lowerRun(p, i+1)
 				if j < len(p) && p[j] < utf8.RuneSelf && asciiFold[p[j]] == 0 {
 					t.emit(p[i:j])
 					i = j + 1
@@ -146,6 +145,38 @@ func (t *Tokenizer) Write(p []byte) {
 		}
 	}
 	t.word = word
+}
+
+// lowerRun returns the index of the first byte from p[j] on that is not a
+// lower-case ASCII letter or digit, or len(p). It looks at 8 bytes at a time:
+// this scan is most of what tokenizing costs.
+func lowerRun(p []byte, j int) int {
+	for j+8 <= len(p) {
+		if other := notLowerOrDigit(binary.LittleEndian.Uint64(p[j:])); other != 0 {
+			return j + bits.TrailingZeros64(other)>>3
+		}
+		j += 8
+	}
+	for j < len(p) && p[j] != 0 && asciiFold[p[j]&0x7f] == p[j] {
+		j++
+	}
+	return j
+}
+
+// notLowerOrDigit returns v's bytes that are not 'a'-'z' or '0'-'9' as their
+// high bits (0x80) set. Each byte's low 7 bits are compared with the bounds by
+// subtraction from a byte whose high bit is set, so no borrow crosses bytes;
+// a byte with its own high bit set is not ASCII, hence not in the class.
+func notLowerOrDigit(v uint64) uint64 {
+	const (
+		high = 0x8080808080808080
+		ones = 0x0101010101010101
+	)
+	x := v &^ high
+	atLeast := func(c uint64) uint64 { return (x | high) - c*ones }
+	atMost := func(c uint64) uint64 { return (c*ones | high) - x }
+	in := atLeast('a')&atMost('z') | atLeast('0')&atMost('9')
+	return ^(in &^ v) & high
 }
 
 // Rune feeds one decoded character, such as the value of an entity.

@@ -153,3 +153,23 @@ func FuzzTokenize(f *testing.F) {
 		}
 	})
 }
+
+// The 8-bytes-at-a-time scan must agree with a byte-by-byte reading of the
+// class on every byte value, wherever it falls in the word.
+func TestLowerRun_AgreesWithBytewiseScan(t *testing.T) {
+	bytewise := func(p []byte, j int) int {
+		for j < len(p) && ('a' <= p[j] && p[j] <= 'z' || '0' <= p[j] && p[j] <= '9') {
+			j++
+		}
+		return j
+	}
+	for c := range 256 {
+		for at := range 20 {
+			p := []byte("abcdefghij0123456789xyz")
+			p[at] = byte(c)
+			for from := range 3 {
+				require.Equal(t, bytewise(p, from), lowerRun(p, from), "byte %#x at %d, scan from %d", c, at, from)
+			}
+		}
+	}
+}
