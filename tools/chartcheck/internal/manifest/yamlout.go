@@ -12,7 +12,9 @@ import (
 // reads it back with go-yaml v2 and writes YAML. The values Parse and the
 // unstructured setters produce have the same JSON and YAML forms, so they go
 // to go-yaml v2 directly, skipping the two intermediate texts; anything else
-// takes the long way.
+// takes the long way. (Like sigs.k8s.io/yaml, it inherits go-yaml's
+// run-to-run order of keys its comparison cannot rank, such as "9", "16"
+// and "1A01" in one map.)
 func MarshalYAML(obj map[string]any) ([]byte, error) {
 	v, ok := yamlValue(obj)
 	if !ok {
