@@ -28,11 +28,11 @@ type docWord struct {
 	off, len uint32 // bytes in arena
 }
 
-// docSetInitial is the entries every document starts with: 64 KiB, room for
-// the 2,048 distinct words of a typical document within the core's own
-// cache. A larger document grows the table for itself only: if the next one
-// inherited it, its few words would be spread over a table that no longer
-// fits that cache, and every lookup would miss it.
+// docSetInitial is the smallest table: 64 KiB, room for the 2,048 distinct
+// words of a typical document within the core's own cache. Each document
+// gets a table sized for itself: if the next one inherited a large
+// document's table, its few words would be spread over a table that no
+// longer fits that cache, and every lookup would miss it.
 const docSetInitial = 1 << 12
 
 func newDocSet() *docSet {
@@ -40,12 +40,19 @@ func newDocSet() *docSet {
 	return &docSet{entries: small, tables: [][]docEntry{small}, mask: docSetInitial - 1, gen: 1}
 }
 
-// reset empties the set for the next document.
-func (s *docSet) reset() {
+// reset empties the set for a document of size bytes. It starts with the
+// table that should hold its distinct words without growing, guessing one
+// distinct word per 16 bytes (documents of the Blog corpus have fewer).
+func (s *docSet) reset(size int) {
 	s.words, s.arena = s.words[:0], s.arena[:0]
-	if s.level != 0 {
-		s.level, s.entries, s.mask = 0, s.tables[0], docSetInitial-1
+	level := 0
+	for docSetInitial<<level < 2*size/16 {
+		level++
 	}
+	for len(s.tables) <= level {
+		s.tables = append(s.tables, make([]docEntry, docSetInitial<<len(s.tables)))
+	}
+	s.level, s.entries, s.mask = level, s.tables[level], uint32(docSetInitial<<level-1)
 	s.gen++         // generations only go up, so no table holds a current mark from before
 	if s.gen == 0 { // wrapped: old marks could look current
 		for _, t := range s.tables {

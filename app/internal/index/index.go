@@ -186,7 +186,7 @@ func newPartial(seed maphash.Seed, worker uint8, spans []span, hint int) *partia
 const touchAhead = 32
 
 func (p *partial) add(doc uint32, text []byte) {
-	p.set.reset()
+	p.set.reset(len(text))
 	corpus.Parse(text, p.tok)
 	start := p.list.n
 	words := p.set.words
