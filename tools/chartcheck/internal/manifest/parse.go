@@ -99,15 +99,15 @@ func jsonValue(y any) (any, error) {
 	case float64:
 		return jsonFloat(v)
 	case []any:
-		out := make([]any, len(v))
+		// go-yaml's slice is ours alone: convert it in place.
 		for i, e := range v {
 			c, err := jsonValue(e)
 			if err != nil {
 				return nil, err
 			}
-			out[i] = c
+			v[i] = c
 		}
-		return out, nil
+		return v, nil
 	case map[any]any:
 		out := make(map[string]any, len(v))
 		for k, e := range v {
