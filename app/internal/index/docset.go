@@ -5,22 +5,26 @@ package index
 // million words but 61 million distinct (word, document) pairs), and this
 // table is small enough to stay in the core's own cache, so only the distinct
 // words go on to the dictionary, whose table is far larger than any cache.
+//
+// Between two documents the dictionary's lookups push the table out of the
+// core's cache, so each document starts by fetching the lines it touches
+// again from memory: entries are 8 bytes to make those lines few.
 type docSet struct {
 	entries []docEntry
 	tables  [][]docEntry // tables[k] has docSetInitial<<k entries, kept for the next large document
-	level   int          // entries is tables[level]
 	mask    uint32
 	gen     uint32 // entries of other generations are empty: no clearing per document
 	words   []docWord
 	arena   []byte // the bytes of words, back to back
 }
 
-// docEntry is a word of the set: its generation and the high half of its
-// hash in one key (one comparison finds both a match and an empty entry), and
-// its bytes in the arena, so a match needs no other lookup.
+// docEntry is a word of the set: its generation and 16 bits of its hash in
+// one tag (one comparison finds both a likely match and an empty entry), and
+// its place in words. The entry's place in the table comes from the hash's
+// high half, the tag's bits from its low half.
 type docEntry struct {
-	key      uint64 // gen<<32 | high half of the hash
-	off, len uint32
+	tag  uint32 // gen<<16 | low 16 bits of the hash
+	word uint32
 }
 
 type docWord struct {
@@ -28,16 +32,21 @@ type docWord struct {
 	off, len uint32 // bytes in arena
 }
 
-// docSetInitial is the smallest table: 64 KiB, room for the 2,048 distinct
-// words of a typical document within the core's own cache. Each document
-// gets a table sized for itself: if the next one inherited a large
-// document's table, its few words would be spread over a table that no
-// longer fits that cache, and every lookup would miss it.
+// genMask keeps the generation in the tag's 16 bits; generation 0 is skipped,
+// so a zeroed entry is always empty.
+const genMask = 1<<16 - 1
+
+func tagOf(gen uint32, hash uint64) uint32 { return gen<<16 | uint32(hash)&0xffff }
+
+// docSetInitial is the smallest table: 32 KiB, room for the 2,048 distinct
+// words of a typical document. Each document gets a table sized for itself:
+// if the next one inherited a large document's table, its few words would be
+// spread over many more cache lines.
 const docSetInitial = 1 << 12
 
 func newDocSet() *docSet {
 	small := make([]docEntry, docSetInitial)
-	return &docSet{entries: small, tables: [][]docEntry{small}, mask: docSetInitial - 1, gen: 1}
+	return &docSet{entries: small, tables: [][]docEntry{small}, mask: docSetInitial - 1}
 }
 
 // reset empties the set for a document of size bytes. It starts with the
@@ -49,12 +58,9 @@ func (s *docSet) reset(size int) {
 	for docSetInitial<<level < 2*size/16 {
 		level++
 	}
-	for len(s.tables) <= level {
-		s.tables = append(s.tables, make([]docEntry, docSetInitial<<len(s.tables)))
-	}
-	s.level, s.entries, s.mask = level, s.tables[level], uint32(docSetInitial<<level-1)
-	s.gen++         // generations only go up, so no table holds a current mark from before
-	if s.gen == 0 { // wrapped: old marks could look current
+	s.use(level)
+	s.gen = (s.gen + 1) & genMask
+	if s.gen == 0 { // wrapped: old tags could look current
 		for _, t := range s.tables {
 			clear(t)
 		}
@@ -62,22 +68,29 @@ func (s *docSet) reset(size int) {
 	}
 }
 
+// use makes tables[level] the current table, making it first if need be.
+func (s *docSet) use(level int) {
+	for len(s.tables) <= level {
+		s.tables = append(s.tables, make([]docEntry, docSetInitial<<len(s.tables)))
+	}
+	s.entries, s.mask = s.tables[level], uint32(docSetInitial<<level-1)
+}
+
 // add records w, whose hash is hash, unless the document already had it.
 func (s *docSet) add(w []byte, hash uint64) {
-	h := uint32(hash >> 32)
-	key := uint64(s.gen)<<32 | uint64(h)
-	for i := h & s.mask; ; i = (i + 1) & s.mask {
+	tag := tagOf(s.gen, hash)
+	for i := uint32(hash>>32) & s.mask; ; i = (i + 1) & s.mask {
 		e := &s.entries[i]
-		if e.key == key {
-			if int(e.len) == len(w) && string(s.arena[e.off:e.off+e.len]) == string(w) {
+		if e.tag == tag {
+			dw := s.words[e.word]
+			if dw.hash == hash && string(s.arena[dw.off:dw.off+dw.len]) == string(w) {
 				return
 			}
 			continue
 		}
-		if uint32(e.key>>32) != s.gen {
-			off := uint32(len(s.arena))
-			*e = docEntry{key: key, off: off, len: uint32(len(w))}
-			s.words = append(s.words, docWord{hash: hash, off: off, len: uint32(len(w))})
+		if e.tag>>16 != s.gen {
+			*e = docEntry{tag: tag, word: uint32(len(s.words))}
+			s.words = append(s.words, docWord{hash: hash, off: uint32(len(s.arena)), len: uint32(len(w))})
 			s.arena = append(s.arena, w...)
 			if 2*len(s.words) > len(s.entries) {
 				s.grow()
@@ -88,21 +101,19 @@ func (s *docSet) add(w []byte, hash uint64) {
 }
 
 // grow moves the words to a table twice the size, keeping the load under one
-// half. Tables are made once and kept: marks of past generations read as empty.
+// half. Tables are made once and kept: tags of past generations read as empty.
 func (s *docSet) grow() {
-	s.level++
-	if s.level == len(s.tables) {
-		s.tables = append(s.tables, make([]docEntry, docSetInitial<<s.level))
+	level := 0
+	for docSetInitial<<level <= len(s.entries) {
+		level++
 	}
-	s.entries = s.tables[s.level]
-	s.mask = uint32(len(s.entries) - 1)
-	for _, dw := range s.words {
-		h := uint32(dw.hash >> 32)
-		i := h & s.mask
-		for uint32(s.entries[i].key>>32) == s.gen {
+	s.use(level)
+	for n, dw := range s.words {
+		i := uint32(dw.hash>>32) & s.mask
+		for s.entries[i].tag>>16 == s.gen {
 			i = (i + 1) & s.mask
 		}
-		s.entries[i] = docEntry{key: uint64(s.gen)<<32 | uint64(h), off: dw.off, len: dw.len}
+		s.entries[i] = docEntry{tag: tagOf(s.gen, dw.hash), word: uint32(n)}
 	}
 }
 
