@@ -63,11 +63,10 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-func BenchmarkTokenize(b *testing.B) {
+// benchTexts reads the first n documents of the benchmark corpus into memory.
+func benchTexts(b *testing.B, n int) (texts [][]byte, size int) {
 	fsys, docs := benchCorpus(b)
-	var texts [][]byte
-	size := 0
-	for _, d := range docs[:min(len(docs), 200)] {
+	for _, d := range docs[:min(len(docs), n)] {
 		data, err := fs.ReadFile(fsys, d.Name)
 		if err != nil {
 			b.Fatal(err)
@@ -75,6 +74,11 @@ func BenchmarkTokenize(b *testing.B) {
 		texts = append(texts, data)
 		size += len(data)
 	}
+	return texts, size
+}
+
+func BenchmarkTokenize(b *testing.B) {
+	texts, size := benchTexts(b, 200)
 	words := 0
 	tok := tokenize.New(func([]byte) { words++ })
 	b.SetBytes(int64(size))
@@ -151,17 +155,7 @@ func ExampleIndex_Search() {
 // BenchmarkPartialAdd is one worker's part of the build, on documents already
 // in memory: parsing, tokenizing, the per-document word set and the dictionary.
 func BenchmarkPartialAdd(b *testing.B) {
-	fsys, docs := benchCorpus(b)
-	var texts [][]byte
-	size := 0
-	for _, d := range docs[:min(len(docs), 400)] {
-		data, err := fs.ReadFile(fsys, d.Name)
-		if err != nil {
-			b.Fatal(err)
-		}
-		texts = append(texts, data)
-		size += len(data)
-	}
+	texts, size := benchTexts(b, 400)
 	spans := make([]span, len(texts))
 	b.SetBytes(int64(size))
 	cpu0 := cpuSeconds(b)
