@@ -6,13 +6,16 @@ import (
 	"fmt"
 	"math"
 	"reflect"
+	"runtime"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"unicode/utf8"
 
 	yaml "go.yaml.in/yaml/v2"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	"k8s.io/apimachinery/pkg/runtime"
+	k8sruntime "k8s.io/apimachinery/pkg/runtime"
 )
 
 // Parse reads a multi-document YAML stream into objects, recording the line
@@ -32,48 +35,85 @@ func Parse(data []byte, src Source) ([]Object, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: parsing YAML: %w", src.File, err)
 	}
+	parsed := make([][]Object, len(docs))
+	errs := make([]error, len(docs))
+	each := func(i int) { parsed[i], errs[i] = parseDocument(docs[i], src) }
+	if workers := runtime.GOMAXPROCS(0); workers > 1 && len(data) >= parallelBytes {
+		// A large stream (often one file or stdin holding a whole
+		// release) is read on every CPU, a document at a time.
+		var next atomic.Int64
+		var wg sync.WaitGroup
+		for range workers {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for i := int(next.Add(1)) - 1; i < len(docs); i = int(next.Add(1)) - 1 {
+					each(i)
+				}
+			}()
+		}
+		wg.Wait()
+	} else {
+		for i := range docs {
+			each(i)
+		}
+	}
 	var out []Object
-	for _, doc := range docs {
-		if doc.line == 0 {
-			continue
+	for i := range docs {
+		if errs[i] != nil {
+			return nil, errs[i]
 		}
-		var y any
-		if err := yaml.Unmarshal(doc.data, &y); err != nil {
-			return nil, fmt.Errorf("%s: parsing YAML (document at line %d): %w", src.File, doc.line, err)
-		}
-		v, err := jsonValue(y)
-		if err != nil {
-			return nil, fmt.Errorf("%s: parsing YAML (document at line %d): %w", src.File, doc.line, err)
-		}
-		if v == nil {
-			continue
-		}
-		m, ok := v.(map[string]any)
-		if !ok {
-			return nil, fmt.Errorf("%s:%d: document is a %s, not a Kubernetes object", src.File, doc.line, valueKind(v))
-		}
-		obj := &unstructured.Unstructured{Object: m}
-		if obj.GroupVersionKind().Kind == "" {
-			// The error unstructured's JSON decoder gives (also when
-			// apiVersion does not parse), with the JSON it would have read.
-			raw, _ := json.Marshal(m)
-			return nil, fmt.Errorf("%s:%d: reading object: %w", src.File, doc.line, runtime.NewMissingKindErr(string(raw)))
-		}
-		s := src
-		s.Line = doc.line
-		if obj.IsList() {
-			list, err := obj.ToList()
-			if err != nil {
-				return nil, fmt.Errorf("%s:%d: reading List: %w", src.File, doc.line, err)
-			}
-			for i := range list.Items {
-				out = append(out, Object{Source: s, Object: &list.Items[i]})
-			}
-			continue
-		}
-		out = append(out, Object{Source: s, Object: obj})
+		out = append(out, parsed[i]...)
 	}
 	return out, nil
+}
+
+// parallelBytes is the stream size from which Parse reads documents in
+// parallel: below it, starting goroutines costs more than it saves.
+const parallelBytes = 256 << 10
+
+// parseDocument reads one document: no object when it is empty, the items
+// of a List, or the object.
+func parseDocument(doc document, src Source) ([]Object, error) {
+	if doc.line == 0 {
+		return nil, nil
+	}
+	var y any
+	if err := yaml.Unmarshal(doc.data, &y); err != nil {
+		return nil, fmt.Errorf("%s: parsing YAML (document at line %d): %w", src.File, doc.line, err)
+	}
+	v, err := jsonValue(y)
+	if err != nil {
+		return nil, fmt.Errorf("%s: parsing YAML (document at line %d): %w", src.File, doc.line, err)
+	}
+	if v == nil {
+		return nil, nil
+	}
+	m, ok := v.(map[string]any)
+	if !ok {
+		return nil, fmt.Errorf("%s:%d: document is a %s, not a Kubernetes object", src.File, doc.line, valueKind(v))
+	}
+	obj := &unstructured.Unstructured{Object: m}
+	if obj.GroupVersionKind().Kind == "" {
+		// The error unstructured's JSON decoder gives (also when
+		// apiVersion does not parse), with the JSON it would have read.
+		raw, _ := json.Marshal(m)
+		return nil, fmt.Errorf("%s:%d: reading object: %w", src.File, doc.line, k8sruntime.NewMissingKindErr(string(raw)))
+	}
+	s := src
+	s.Line = doc.line
+	if obj.IsList() {
+		list, err := obj.ToList()
+		if err != nil {
+			return nil, fmt.Errorf("%s:%d: reading List: %w", src.File, doc.line, err)
+		}
+		out := make([]Object, len(list.Items))
+		for i := range list.Items {
+			out[i] = Object{Source: s, Object: &list.Items[i]}
+		}
+		return out, nil
+	}
+	return []Object{{Source: s, Object: obj}}, nil
 }
 
 // jsonValue converts what go-yaml v2 decodes into the value JSON decoding
