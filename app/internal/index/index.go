@@ -26,7 +26,10 @@ type Index struct {
 	dict     *dict    // word -> term number
 	offsets  []uint32 // postings of term t: postings[offsets[t]:offsets[t+1]]
 	postings []uint32
-	stats    Stats
+	// Common terms also have a bitmap of their documents (see denseShare).
+	dense       map[uint32][]uint64
+	bitmapWords int // length of each bitmap
+	stats       Stats
 }
 
 // Stats describes a built index.
@@ -115,6 +118,7 @@ func Build(ctx context.Context, fsys fs.FS, docs []corpus.Document, opt Options)
 	}
 
 	idx := merge(parts, spans)
+	idx.buildDense(len(docs))
 	idx.ids = make([]string, len(docs))
 	for i, d := range docs {
 		idx.ids[i] = d.ID
@@ -394,7 +398,7 @@ func transpose(parts []*partial, spans []span, toGlobal [][]uint32, offsets, pos
 }
 
 func (x *Index) memBytes() int64 {
-	n := int64(len(x.postings)+len(x.offsets))*4 + x.dict.memBytes()
+	n := int64(len(x.postings)+len(x.offsets))*4 + x.dict.memBytes() + int64(len(x.dense)*x.bitmapWords*8)
 	for _, id := range x.ids {
 		n += int64(len(id)) + 16
 	}

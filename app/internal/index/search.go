@@ -4,32 +4,56 @@ import "slices"
 
 // Search returns the sorted numbers of the documents holding every one of
 // the folded words. Lists are intersected smallest first, galloping through
-// the longer ones, so a rare word makes a query cheap whatever comes with it.
-// With one word the result is the index's own list: do not modify it.
+// the longer ones, so a rare word makes a query cheap whatever comes with it;
+// common words are intersected as bitmaps. With one word the result is the
+// index's own list: do not modify it.
 func (x *Index) Search(words []string) []uint32 {
 	if len(words) == 0 {
 		return nil
 	}
-	lists := make([][]uint32, 0, len(words))
+	type term struct {
+		list   []uint32
+		bitmap []uint64 // nil unless the term is common
+	}
+	terms := make([]term, 0, len(words))
 	for _, w := range words {
-		l := x.Postings(w)
-		if len(l) == 0 {
+		t, ok := x.dict.find([]byte(w))
+		if !ok {
 			return nil
 		}
-		lists = append(lists, l)
+		terms = append(terms, term{x.postings[x.offsets[t]:x.offsets[t+1]:x.offsets[t+1]], x.dense[t]})
 	}
-	slices.SortFunc(lists, func(a, b []uint32) int { return len(a) - len(b) })
-	if len(lists) == 1 {
-		return lists[0]
+	slices.SortFunc(terms, func(a, b term) int { return len(a.list) - len(b.list) })
+	if len(terms) == 1 {
+		return terms[0].list
 	}
-	out := Intersect(make([]uint32, 0, len(lists[0])), lists[0], lists[1])
-	for _, l := range lists[2:] {
-		if len(out) == 0 {
+	if terms[0].bitmap != nil { // the shortest is common, so all are
+		bms := make([][]uint64, len(terms))
+		for i, t := range terms {
+			bms[i] = t.bitmap
+		}
+		return andBitmaps(bms)
+	}
+	// Candidates are the shortest list's documents: a test of a bit per
+	// candidate for each common term, then galloping through the others.
+	out := make([]uint32, 0, len(terms[0].list))
+	cand := terms[0].list // the index's own until out holds the candidates
+	for _, t := range terms[1:] {
+		if t.bitmap != nil {
+			out = filterBitmap(out, cand, t.bitmap)
+			cand = out
+		}
+	}
+	for _, t := range terms[1:] {
+		if len(cand) == 0 {
 			break
 		}
-		out = Intersect(out[:0], out, l)
+		if t.bitmap == nil {
+			out = Intersect(out[:0], cand, t.list)
+			cand = out
+		}
 	}
-	return out
+	return cand
 }
 
 // Intersect appends to dst the values present in both sorted lists a and b

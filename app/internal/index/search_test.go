@@ -1,11 +1,20 @@
 package index
 
 import (
+	"context"
+	"fmt"
+	"maps"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"testing"
+	"testing/fstest"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/doc-search/gitops/app/internal/corpus"
+	"github.com/doc-search/gitops/app/internal/tokenize"
 )
 
 func TestIntersect(t *testing.T) {
@@ -77,6 +86,54 @@ func TestGallop_FindsFirstNotLess(t *testing.T) {
 				want++
 			}
 			assert.Equal(t, want, gallop(b, lo, v), "lo=%d v=%d", lo, v)
+		}
+	}
+}
+
+// Queries mixing common words (bitmaps), mid and rare ones (lists) must give
+// exactly the documents holding all of them.
+func TestSearch_MatchesNaiveWithCommonAndRareWords(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	const docs = 400
+	share := map[string]float64{"c1": 0.95, "c2": 0.9, "c3": 0.6, "m1": 0.2, "m2": 0.1, "r1": 0.02, "r2": 0.01, "r3": 0.005}
+	vocab := slices.Sorted(maps.Keys(share))
+	fsys := fstest.MapFS{}
+	holds := map[string]map[uint32]bool{}
+	for d := range docs {
+		var b strings.Builder
+		for _, w := range vocab {
+			if rng.Float64() < share[w] {
+				b.WriteString(w + " ")
+				if holds[w] == nil {
+					holds[w] = map[uint32]bool{}
+				}
+				holds[w][uint32(d)] = true
+			}
+		}
+		fsys[fmt.Sprintf("%d.doc.txt", d)] = &fstest.MapFile{Data: []byte(b.String() + "filler")}
+	}
+	docsList, err := corpus.List(fsys)
+	require.NoError(t, err)
+	idx, err := Build(context.Background(), fsys, docsList, Options{})
+	require.NoError(t, err)
+	require.Contains(t, idx.dense, func() uint32 { n, _ := idx.dict.find([]byte("c1")); return n }(), "c1 is common enough for a bitmap")
+
+	for _, a := range vocab {
+		for _, b := range vocab {
+			for _, c := range vocab {
+				var want []uint32
+				for d := range uint32(docs) {
+					if holds[a][d] && holds[b][d] && holds[c][d] {
+						want = append(want, d)
+					}
+				}
+				got := idx.Search(tokenize.Words(a + " " + b + " " + c))
+				if len(want) == 0 {
+					assert.Empty(t, got, "%s %s %s", a, b, c)
+				} else {
+					assert.Equal(t, want, got, "%s %s %s", a, b, c)
+				}
+			}
 		}
 	}
 }
