@@ -2,6 +2,7 @@ package render
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"strings"
 	"sync"
@@ -35,6 +36,12 @@ type cachedChart struct {
 type cachedSchema struct {
 	once sync.Once
 	s    *jsonschema.Schema
+
+	// verdicts holds the outcome of validating a chart's values with this
+	// schema, by chart name, default values and given values: Applications
+	// that differ only in release name or namespace validate once.
+	mu       sync.Mutex
+	verdicts map[string]error
 }
 
 func newChartCache() *chartCache {
@@ -111,15 +118,34 @@ func (c *chartCache) validate(ch *chart.Chart, vals map[string]any) (handled boo
 	if s == nil {
 		return false, nil
 	}
+	var verdictKey string
+	if k, err := json.Marshal([]any{ch.Name(), ch.Values, vals}); err == nil {
+		verdictKey = string(k)
+		e.mu.Lock()
+		verdict, seen := e.verdicts[verdictKey]
+		e.mu.Unlock()
+		if seen {
+			return true, verdict
+		}
+	}
 	coalesced, err := chartutil.CoalesceValues(ch, vals)
 	if err != nil {
 		return false, nil
 	}
+	var verdict error
 	if err := s.Validate(coalesced.AsMap()); err != nil {
 		msg := strings.TrimPrefix(err.Error(), "jsonschema validation failed with 'file:///values.schema.json#'\n")
-		return true, fmt.Errorf("values don't meet the specifications of the schema(s) in the following chart(s):\n%s:\n%s\n", ch.Name(), msg)
+		verdict = fmt.Errorf("values don't meet the specifications of the schema(s) in the following chart(s):\n%s:\n%s\n", ch.Name(), msg)
 	}
-	return true, nil
+	if verdictKey != "" {
+		e.mu.Lock()
+		if e.verdicts == nil {
+			e.verdicts = map[string]error{}
+		}
+		e.verdicts[verdictKey] = verdict
+		e.mu.Unlock()
+	}
+	return true, verdict
 }
 
 // compileSchema compiles like Helm's ValidateAgainstSingleSchema, minus
