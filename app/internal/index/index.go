@@ -319,10 +319,37 @@ func mergeDict(global, local *dict, docFreq *[]uint32, workers int) []uint32 {
 // posting straight into the whole posting array would miss it nearly every time.
 const bucketBits = 12
 
+// The first 1<<bucketBits terms, the words met first and so the most common
+// ones, hold most postings: they are split in buckets of 1<<headBits terms,
+// so that the buckets' sizes, which decide how evenly workers share the
+// writing, are closer.
+const (
+	headBits    = 6
+	headBuckets = 1 << (bucketBits - headBits)
+)
+
+// bucketOf returns the bucket of term g.
+func bucketOf(g uint32) uint32 {
+	if g < 1<<bucketBits {
+		return g >> headBits
+	}
+	return headBuckets - 1 + g>>bucketBits
+}
+
+// bucketBase returns the first term of the 1<<bucketBits terms that bucket b
+// is part of: a posting's term is its place among those.
+func bucketBase(b int) int {
+	if b < headBuckets {
+		return 0
+	}
+	return (b - headBuckets + 1) << bucketBits
+}
+
 // chunkPostings bounds the postings transpose sorts into buckets at a time,
-// and with it the scratch memory (4 bytes a posting). A variable so that
-// tests can make many small chunks.
-var chunkPostings = 1 << 22
+// and with it the scratch memory (4 bytes a posting). Larger chunks were not
+// faster at full scale, only bigger. A variable so that tests can make many
+// small chunks.
+var chunkPostings = 1 << 20
 
 // A posting on its way to the posting array is packed in 32 bits: its term's
 // place in its bucket above docBits bits of its document's place in its chunk.
@@ -339,7 +366,10 @@ const (
 func transpose(parts []*partial, spans []span, toGlobal [][]uint32, offsets, postings []uint32) {
 	workers := len(parts)
 	nterms := len(offsets) - 1
-	nbuckets := (nterms + 1<<bucketBits - 1) >> bucketBits
+	if nterms == 0 {
+		return
+	}
+	nbuckets := int(bucketOf(uint32(nterms-1))) + 1
 	cursor := slices.Clone(offsets[:nterms])
 	buckets := make([][][]uint32, workers) // [range][bucket]
 	for r := range buckets {
@@ -369,7 +399,7 @@ func transpose(parts []*partial, spans []span, toGlobal [][]uint32, offsets, pos
 							if local != nil {
 								g = local[g]
 							}
-							b := g >> bucketBits
+							b := bucketOf(g)
 							out[b] = append(out[b], g<<docBits|place)
 						}
 					})
@@ -381,7 +411,7 @@ func transpose(parts []*partial, spans []span, toGlobal [][]uint32, offsets, pos
 		for range workers {
 			wg.Go(func() {
 				for b := int(next.Add(1) - 1); b < nbuckets; b = int(next.Add(1) - 1) {
-					c := cursor[b<<bucketBits : min(nterms, (b+1)<<bucketBits)]
+					c := cursor[bucketBase(b):min(nterms, bucketBase(b)+1<<bucketBits)]
 					for r := range workers { // ranges in document order
 						for _, p := range buckets[r][b] {
 							t := p >> docBits

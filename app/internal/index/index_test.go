@@ -198,3 +198,13 @@ func TestBuild_MatchesPlainMapIndex(t *testing.T) {
 		}
 	}
 }
+
+func TestBuild_DocumentsWithoutWords(t *testing.T) {
+	fsys := fstest.MapFS{
+		"1.a.xml": {Data: []byte("<Blog><post> ... </post></Blog>")},
+		"2.b.xml": {Data: []byte("")},
+	}
+	idx := build(t, fsys, Options{})
+	assert.Equal(t, 0, idx.Stats().Terms)
+	assert.Empty(t, search(idx, "anything"))
+}
