@@ -24,6 +24,7 @@ func (x *Index) buildDense(ndocs int) {
 	}
 	x.dense = make(map[uint32][]uint64, len(terms))
 	bitmaps := make([]uint64, len(terms)*x.bitmapWords) // one allocation for all
+	adviseHuge(bitmaps)
 	workers := runtime.GOMAXPROCS(0)
 	var wg sync.WaitGroup
 	for w := range workers {

@@ -230,10 +230,12 @@ func merge(parts []*partial, spans []span) *Index {
 	}
 	nterms := global.len()
 	offsets := make([]uint32, nterms+1)
+	adviseHuge(offsets)
 	for g, n := range docFreq {
 		offsets[g+1] = offsets[g] + n
 	}
 	postings := make([]uint32, offsets[nterms])
+	adviseHuge(postings)
 	transpose(parts, spans, toGlobal, offsets, postings)
 	for _, p := range parts {
 		p.list.release()

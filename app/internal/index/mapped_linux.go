@@ -31,3 +31,22 @@ func freeMapped[T any](s []T) {
 	size := cap(s) * int(unsafe.Sizeof(*new(T)))
 	_ = syscall.Munmap(unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(s))), size))
 }
+
+// adviseHuge asks for transparent huge pages under a large array of the Go
+// heap that has not been touched yet, such as a fresh make: it is then
+// faulted in 2 MiB at a time instead of 4 KiB. Only a hint: the memory stays
+// the Go heap's, and without the hint it gets plain pages.
+func adviseHuge[T any](s []T) {
+	size := cap(s) * int(unsafe.Sizeof(*new(T)))
+	if size < hugeMapBytes {
+		return
+	}
+	base := unsafe.Pointer(unsafe.SliceData(s))
+	start := uintptr(base)
+	const huge = 2 << 20
+	from, to := (start+huge-1)&^(huge-1), (start+uintptr(size))&^(huge-1)
+	if from >= to {
+		return
+	}
+	_ = syscall.Madvise(unsafe.Slice((*byte)(unsafe.Add(base, from-start)), to-from), syscall.MADV_HUGEPAGE)
+}
