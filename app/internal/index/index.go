@@ -138,13 +138,15 @@ func readFile(fsys fs.FS, name string, buf []byte) ([]byte, error) {
 		return buf[:0], err
 	}
 	defer f.Close()
+	// No Stat for the size: a worker's buffer soon fits any document, and a
+	// system call less per file counts over tens of thousands of them.
 	buf = buf[:0]
-	if fi, err := f.Stat(); err == nil && fi.Size() > 0 && int64(cap(buf)) < fi.Size()+1 {
-		buf = make([]byte, 0, fi.Size()+1)
+	if cap(buf) == 0 {
+		buf = make([]byte, 0, 1<<20)
 	}
 	for {
 		if len(buf) == cap(buf) {
-			buf = slices.Grow(buf, 4096)
+			buf = slices.Grow(buf, cap(buf))
 		}
 		n, err := f.Read(buf[len(buf):cap(buf)])
 		buf = buf[:len(buf)+n]

@@ -208,3 +208,11 @@ func TestBuild_DocumentsWithoutWords(t *testing.T) {
 	assert.Equal(t, 0, idx.Stats().Terms)
 	assert.Empty(t, search(idx, "anything"))
 }
+
+// A document larger than a worker's first read buffer is read to its end.
+func TestBuild_ReadsLargeDocumentToTheEnd(t *testing.T) {
+	big := strings.Repeat("filler words here ", 200_000) + "lastword"
+	require.Greater(t, len(big), 3<<20)
+	idx := build(t, fstest.MapFS{"7.big.txt": {Data: []byte(big)}, "8.small.txt": {Data: []byte("lastword too")}}, Options{Workers: 1})
+	assert.Equal(t, []string{"7", "8"}, search(idx, "lastword"))
+}
