@@ -4,7 +4,6 @@ package docsearch
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -13,9 +12,9 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
-	"syscall"
 	"time"
 
+	"github.com/doc-search/gitops/test/observe/child"
 	"github.com/doc-search/gitops/test/observe/promserver"
 )
 
@@ -55,8 +54,7 @@ type Service struct {
 	APIURL      string // http://127.0.0.1:port
 	MetricsAddr string // 127.0.0.1:port
 	Started     time.Time
-	cmd         *exec.Cmd
-	done        chan error
+	proc        *child.Process
 }
 
 // Start runs doc-search on free loopback ports; it serves metrics at once and
@@ -76,7 +74,6 @@ func Start(opts Options) (*Service, error) {
 	s := &Service{
 		APIURL:      "http://" + net.JoinHostPort("127.0.0.1", strconv.Itoa(apiPort)),
 		MetricsAddr: net.JoinHostPort("127.0.0.1", strconv.Itoa(metricsPort)),
-		done:        make(chan error, 1),
 	}
 	args := []string{
 		"--addr", net.JoinHostPort("127.0.0.1", strconv.Itoa(apiPort)),
@@ -87,16 +84,13 @@ func Start(opts Options) (*Service, error) {
 	if opts.Data != "" {
 		args = append(args, "--data", opts.Data)
 	}
-	s.cmd = exec.Command(opts.Binary, args...)
-	s.cmd.Env = append(os.Environ(), "DOCSEARCH_LOG_LEVEL=warn")
-	// Die with the test binary even if it is killed before it can stop us.
-	s.cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-	s.cmd.Stdout, s.cmd.Stderr = opts.Log, opts.Log
+	cmd := exec.Command(opts.Binary, args...)
+	cmd.Env = append(os.Environ(), "DOCSEARCH_LOG_LEVEL=warn")
+	cmd.Stdout, cmd.Stderr = opts.Log, opts.Log
 	s.Started = time.Now()
-	if err := s.cmd.Start(); err != nil {
-		return nil, fmt.Errorf("starting %s: %w", opts.Binary, err)
+	if s.proc, err = child.Start("doc-search", cmd); err != nil {
+		return nil, err
 	}
-	go func() { s.done <- s.cmd.Wait() }()
 	return s, nil
 }
 
@@ -112,39 +106,16 @@ func (s *Service) Ready() bool {
 
 // WaitReady waits until /readyz says the index is built.
 func (s *Service) WaitReady(ctx context.Context, timeout time.Duration) error {
-	deadline := time.Now().Add(timeout)
-	for time.Now().Before(deadline) {
-		select {
-		case err := <-s.done:
-			s.done <- err
-			return fmt.Errorf("doc-search exited before it was ready: %v", err)
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(50 * time.Millisecond):
-		}
-		if s.Ready() {
-			return nil
-		}
-	}
-	return fmt.Errorf("doc-search at %s not ready after %s", s.APIURL, timeout)
+	return s.proc.WaitHTTP(ctx, s.APIURL+"/readyz", 50*time.Millisecond, timeout, nil)
 }
 
 // Stop sends SIGTERM and waits for a clean exit, killing it after 15s.
 func (s *Service) Stop() error {
-	if s.cmd == nil || s.cmd.Process == nil {
+	if s.proc == nil {
 		return nil
 	}
-	_ = s.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case err := <-s.done:
-		s.done <- err
-		var exit *exec.ExitError
-		if errors.As(err, &exit) {
-			return fmt.Errorf("doc-search exited with %w", err)
-		}
-		return err
-	case <-time.After(15 * time.Second):
-		_ = s.cmd.Process.Kill()
-		return errors.New("doc-search did not stop within 15s after SIGTERM; killed")
+	if err := s.proc.Stop(15 * time.Second); err != nil {
+		return fmt.Errorf("stopping doc-search: %w", err)
 	}
+	return nil
 }

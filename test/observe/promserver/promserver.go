@@ -9,18 +9,18 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
-	"syscall"
 	"time"
 
 	"github.com/prometheus/client_golang/api"
 	v1 "github.com/prometheus/client_golang/api/prometheus/v1"
 	"github.com/prometheus/common/model"
 	"gopkg.in/yaml.v3"
+
+	"github.com/doc-search/gitops/test/observe/child"
 )
 
 // Target is one scrape job with a single static target. Labels are added to
@@ -46,8 +46,7 @@ type Config struct {
 type Server struct {
 	URL  string
 	API  v1.API
-	cmd  *exec.Cmd
-	done chan error
+	proc *child.Process
 	log  *bytes.Buffer // Prometheus' output, to explain a failed start
 }
 
@@ -123,16 +122,13 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		"--web.listen-address="+addr,
 		"--log.level=warn",
 	)
-	s := &Server{URL: "http://" + addr, cmd: cmd, done: make(chan error, 1), log: &bytes.Buffer{}}
-	// Die with the test binary even if it is killed before it can stop us.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	s := &Server{URL: "http://" + addr, log: &bytes.Buffer{}}
 	// One writer for both streams: exec then writes from one goroutine.
 	out := io.MultiWriter(cfg.Log, s.log)
 	cmd.Stdout, cmd.Stderr = out, out
-	if err := cmd.Start(); err != nil {
-		return nil, fmt.Errorf("starting %s: %w", cfg.Binary, err)
+	if s.proc, err = child.Start("prometheus", cmd); err != nil {
+		return nil, err
 	}
-	go func() { s.done <- cmd.Wait() }()
 	client, err := api.NewClient(api.Config{Address: s.URL})
 	if err != nil {
 		_ = s.Stop()
@@ -147,45 +143,19 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 }
 
 func (s *Server) waitReady(ctx context.Context, timeout time.Duration) error {
-	deadline := time.Now().Add(timeout)
-	for time.Now().Before(deadline) {
-		select {
-		case err := <-s.done:
-			s.done <- err
-			return fmt.Errorf("prometheus exited before it was ready: %v\n%s", err, s.log.String())
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(100 * time.Millisecond):
-		}
-		resp, err := http.Get(s.URL + "/-/ready")
-		if err == nil {
-			_ = resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return nil
-			}
-		}
-	}
-	return fmt.Errorf("prometheus at %s not ready after %s", s.URL, timeout)
+	// s.log is only read once Prometheus has exited, when nothing writes it.
+	return s.proc.WaitHTTP(ctx, s.URL+"/-/ready", 100*time.Millisecond, timeout, s.log.String)
 }
 
 // Stop sends SIGTERM and waits for Prometheus to exit, killing it after 10s.
+// A non-zero exit status is not an error: Prometheus may exit so on SIGTERM.
 func (s *Server) Stop() error {
-	if s.cmd.Process == nil {
-		return nil
+	err := s.proc.Stop(10 * time.Second)
+	var exit *exec.ExitError
+	if err != nil && !errors.As(err, &exit) {
+		return fmt.Errorf("stopping prometheus: %w", err)
 	}
-	_ = s.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case err := <-s.done:
-		s.done <- err
-		var exit *exec.ExitError
-		if err != nil && !errors.As(err, &exit) {
-			return fmt.Errorf("waiting for prometheus: %w", err)
-		}
-		return nil
-	case <-time.After(10 * time.Second):
-		_ = s.cmd.Process.Kill()
-		return errors.New("prometheus did not stop within 10s after SIGTERM; killed")
-	}
+	return nil
 }
 
 // WaitTargetUp waits until every active target of job is up and has been
