@@ -25,22 +25,23 @@ func (x *Index) buildDense(ndocs int) {
 	x.dense = make(map[uint32][]uint64, len(terms))
 	bitmaps := make([]uint64, len(terms)*x.bitmapWords) // one allocation for all
 	adviseHuge(bitmaps)
+	bms := make([][]uint64, len(terms))
+	for i, t := range terms {
+		bms[i] = bitmaps[i*x.bitmapWords : (i+1)*x.bitmapWords : (i+1)*x.bitmapWords]
+		x.dense[t] = bms[i]
+	}
 	workers := runtime.GOMAXPROCS(0)
 	var wg sync.WaitGroup
 	for w := range workers {
 		wg.Go(func() {
 			for i := w; i < len(terms); i += workers {
-				bm := bitmaps[i*x.bitmapWords : (i+1)*x.bitmapWords : (i+1)*x.bitmapWords]
 				for _, d := range x.postings[x.offsets[terms[i]]:x.offsets[terms[i]+1]] {
-					bm[d/64] |= 1 << (d % 64)
+					bms[i][d/64] |= 1 << (d % 64)
 				}
 			}
 		})
 	}
 	wg.Wait()
-	for i, t := range terms {
-		x.dense[t] = bitmaps[i*x.bitmapWords : (i+1)*x.bitmapWords : (i+1)*x.bitmapWords]
-	}
 }
 
 // andBitmaps returns the documents set in every one of bms, in order.

@@ -196,11 +196,12 @@ func (p *partial) add(doc uint32, text []byte) {
 	corpus.Parse(text, p.tok)
 	start := p.list.n
 	words := p.set.words
+	var sink uint32
 	for len(words) > 0 {
 		batch := words[:min(len(words), touchAhead)]
 		words = words[len(batch):]
 		for _, dw := range batch {
-			p.dict.sink += p.dict.probe(uint32(dw.hash))
+			sink += p.dict.probe(uint32(dw.hash))
 		}
 		for _, dw := range batch {
 			s := p.dict.internHash(p.set.word(dw), uint32(dw.hash))
@@ -208,6 +209,7 @@ func (p *partial) add(doc uint32, text []byte) {
 			p.list.add(s.term - 1)
 		}
 	}
+	p.dict.sink += sink
 	p.spans[doc] = span{start: start, length: uint32(p.list.n - start), worker: p.worker}
 }
 
@@ -264,17 +266,18 @@ func merge(parts []*partial, spans []span) *Index {
 func mergeDict(global, local *dict, docFreq *[]uint32, workers int) []uint32 {
 	toGlobal := make([]uint32, local.len())
 	missing := make([][]uint32, workers) // local slot numbers of words global lacks
-	sinks := make([]uint32, workers)
+	sinks := make([]uint32, workers)     // written once per worker: no cache line shared while probing
 	var wg sync.WaitGroup
 	for w := range workers {
 		from, to := w*len(local.slots)/workers, (w+1)*len(local.slots)/workers
 		wg.Go(func() {
 			var batch [touchAhead]uint32
 			var scratch [16]byte
+			var sink uint32
 			df := *docFreq // only the entries of found words are written: each by one worker
 			flush := func(n int) {
 				for _, i := range batch[:n] {
-					sinks[w] += global.probe(local.slots[i].hash)
+					sink += global.probe(local.slots[i].hash)
 				}
 				for _, i := range batch[:n] {
 					s := &local.slots[i]
@@ -299,6 +302,7 @@ func mergeDict(global, local *dict, docFreq *[]uint32, workers int) []uint32 {
 				}
 			}
 			flush(n)
+			sinks[w] = sink
 		})
 	}
 	wg.Wait()

@@ -196,8 +196,6 @@ func (l *termList) release() {
 	l.chunks, l.mapped, l.n = nil, nil, 0
 }
 
-func (l *termList) at(i uint64) uint32 { return l.chunks[i>>chunkBits][i&(1<<chunkBits-1)] }
-
 // each calls fn with the n terms from i on, one run of a chunk at a time.
 func (l *termList) each(i, n uint64, fn func([]uint32)) {
 	for end := i + n; i < end; {

@@ -65,7 +65,9 @@ func TestTermList_SpansChunks(t *testing.T) {
 	}
 	assert.Equal(t, uint64(n), l.n)
 	for _, i := range []uint64{0, 1, 1<<chunkBits - 1, 1 << chunkBits, n - 1} {
-		assert.Equal(t, uint32(i*3), l.at(i))
+		var at []uint32
+		l.each(i, 1, func(terms []uint32) { at = append(at, terms...) })
+		assert.Equal(t, []uint32{uint32(i * 3)}, at)
 	}
 	var got []uint32
 	l.each(1<<chunkBits-2, 5, func(terms []uint32) { got = append(got, terms...) })
