@@ -5,8 +5,6 @@ package query
 import (
 	"errors"
 	"fmt"
-	"net/url"
-	"strings"
 	"sync"
 
 	"github.com/doc-search/gitops/app/internal/tokenize"
@@ -87,41 +85,4 @@ func Parse(q string, present bool, lim Limits) ([]string, error) {
 		start = end
 	}
 	return words, nil
-}
-
-// maxParams is the number of parameters from which Value leaves the raw
-// query to net/url, whose own limit on parameters (GODEBUG
-// urlmaxqueryparams) then applies.
-const maxParams = 16
-
-// Value returns the first value of the q parameter of a raw URL query and
-// whether q is present, exactly as url.ParseQuery(rawQuery) then Get("q")
-// and Has("q") would, without building the map of every parameter.
-func Value(rawQuery string) (q string, present bool) {
-	if strings.Count(rawQuery, "&")+1 >= maxParams {
-		values, _ := url.ParseQuery(rawQuery)
-		return values.Get("q"), values.Has("q")
-	}
-	for rawQuery != "" {
-		var pair string
-		pair, rawQuery, _ = strings.Cut(rawQuery, "&")
-		if pair == "" || strings.Contains(pair, ";") {
-			continue // net/url skips empty pairs and rejects ";" separators
-		}
-		key, value, _ := strings.Cut(pair, "=")
-		if key != "q" {
-			if !strings.ContainsAny(key, "%+") {
-				continue
-			}
-			if k, err := url.QueryUnescape(key); err != nil || k != "q" {
-				continue
-			}
-		}
-		v, err := url.QueryUnescape(value)
-		if err != nil {
-			continue // a value net/url cannot decode is dropped with its key
-		}
-		return v, true
-	}
-	return "", false
 }

@@ -1,7 +1,6 @@
 package query
 
 import (
-	"net/url"
 	"strings"
 	"testing"
 	"unicode"
@@ -102,47 +101,4 @@ func TestParse_WordsOutliveTheNextParse(t *testing.T) {
 	_, err = Parse("gamma delta epsilon", true, Limits{})
 	require.NoError(t, err)
 	assert.Equal(t, []string{"alpha", "beta"}, first)
-}
-
-func TestValue(t *testing.T) {
-	tests := []struct {
-		name, raw string
-		want      string
-		present   bool
-	}{
-		{"plain", "q=hello+world", "hello world", true},
-		{"escaped", "q=caf%C3%A9%20au+lait", "café au lait", true},
-		{"first of several", "q=one&q=two", "one", true},
-		{"after another parameter", "lang=en&q=x", "x", true},
-		{"escaped key", "%71=x", "x", true},
-		{"empty value", "q=", "", true},
-		{"key alone", "q", "", true},
-		{"missing", "lang=en", "", false},
-		{"empty raw query", "", "", false},
-		{"semicolon pair skipped", "q=a;b&q=c", "c", true},
-		{"bad escape skipped", "q=%zz&q=ok", "ok", true},
-		{"bad escape in another key", "%zz=1&q=ok", "ok", true},
-		{"many parameters", strings.Repeat("a=1&", 40) + "q=late", "late", true},
-		{"prefix is not q", "qq=x&xq=y", "", false},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			q, present := Value(tt.raw)
-			assert.Equal(t, tt.want, q)
-			assert.Equal(t, tt.present, present)
-		})
-	}
-}
-
-// FuzzValue holds Value to net/url's reading of the same raw query.
-func FuzzValue(f *testing.F) {
-	for _, s := range []string{"q=hello+world", "q=a;b&q=c", "%71=x", "q=%zz&q=ok", "&&q", "q=%", strings.Repeat("a&", 20) + "q=1"} {
-		f.Add(s)
-	}
-	f.Fuzz(func(t *testing.T, raw string) {
-		values, _ := url.ParseQuery(raw)
-		q, present := Value(raw)
-		require.Equal(t, values.Has("q"), present, "present for %q", raw)
-		require.Equal(t, values.Get("q"), q, "value for %q", raw)
-	})
 }

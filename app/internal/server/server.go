@@ -140,8 +140,8 @@ func (s *Server) search(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusServiceUnavailable, "index is still being built")
 		return
 	}
-	q, present := query.Value(r.URL.RawQuery)
-	words, err := query.Parse(q, present, s.limits)
+	params := r.URL.Query()
+	words, err := query.Parse(params.Get("q"), params.Has("q"), s.limits)
 	if err != nil {
 		writeError(w, http.StatusBadRequest, err.Error())
 		return
