@@ -5,9 +5,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"runtime"
 	"sort"
-	"sync"
 
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
@@ -176,44 +174,29 @@ func validFormat(f string) bool {
 	return false
 }
 
-// manifestInput reads plain rendered YAML files as one set of objects,
-// parsing the files in parallel and keeping their order.
+// manifestInput reads plain rendered YAML files as one set of objects, in
+// the order given.
 func manifestInput(stdin io.Reader, files []string) (check.Input, error) {
-	parsed := make([][]manifest.Object, len(files))
-	errs := make([]error, len(files))
-	var wg sync.WaitGroup
-	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
+	streams := make([]manifest.Stream, len(files))
 	for i, path := range files {
 		var data []byte
+		var err error
 		if path == "-" {
-			d, err := io.ReadAll(stdin)
-			if err != nil {
+			if data, err = io.ReadAll(stdin); err != nil {
 				return check.Input{}, fmt.Errorf("reading stdin: %w", err)
 			}
-			data = d
+		} else if data, err = os.ReadFile(path); err != nil {
+			return check.Input{}, fmt.Errorf("reading %s: %w", path, err)
 		}
-		wg.Add(1)
-		sem <- struct{}{}
-		go func() {
-			defer func() { <-sem; wg.Done() }()
-			if data == nil {
-				d, err := os.ReadFile(path)
-				if err != nil {
-					errs[i] = fmt.Errorf("reading %s: %w", path, err)
-					return
-				}
-				data = d
-			}
-			parsed[i], errs[i] = manifest.Parse(data, manifest.Source{File: filepath.ToSlash(path)})
-		}()
+		streams[i] = manifest.Stream{Data: data, Source: manifest.Source{File: filepath.ToSlash(path)}}
 	}
-	wg.Wait()
+	parsed, err := manifest.ParseStreams(streams)
+	if err != nil {
+		return check.Input{}, err
+	}
 	var in check.Input
-	for i := range files {
-		if errs[i] != nil {
-			return in, errs[i]
-		}
-		in.Objects = append(in.Objects, parsed[i]...)
+	for _, objs := range parsed {
+		in.Objects = append(in.Objects, objs...)
 	}
 	return in, nil
 }

@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"hash/maphash"
 	"math"
 	"reflect"
 	"runtime"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -31,45 +33,135 @@ import (
 // without the JSON text in between: that round trip was most of the cost of
 // reading a large manifest. The fuzz test holds the two paths equal.
 func Parse(data []byte, src Source) ([]Object, error) {
-	docs, err := splitDocuments(data)
+	objs, err := ParseStreams([]Stream{{Data: data, Source: src}})
 	if err != nil {
-		return nil, fmt.Errorf("%s: parsing YAML: %w", src.File, err)
+		return nil, err
 	}
-	parsed := make([][]Object, len(docs))
-	errs := make([]error, len(docs))
-	each := func(i int) { parsed[i], errs[i] = parseDocument(docs[i], src) }
-	if workers := runtime.GOMAXPROCS(0); workers > 1 && len(data) >= parallelBytes {
-		// A large stream (often one file or stdin holding a whole
-		// release) is read on every CPU, a document at a time.
+	return objs[0], nil
+}
+
+// Stream is one multi-document YAML stream and where it came from.
+type Stream struct {
+	Data   []byte
+	Source Source
+}
+
+// ParseStreams parses each stream as Parse does, all together: the
+// documents of every stream are read on every CPU, largest first, and a
+// document that occurs more than once, byte for byte, is read once and its
+// objects deep-copied for the other places. Rendered clusters and chart
+// bundles repeat whole documents (the same CRDs in two clusters or two
+// variants of a chart), and reading YAML is most of the cost of checking
+// them. The result holds each stream's objects; the error is the first one
+// in stream order, naming that stream's file and line.
+func ParseStreams(streams []Stream) ([][]Object, error) {
+	type occurrence struct {
+		stream int
+		doc    document
+		unique int // index into uniq; -1 for an empty document
+	}
+	errs := make([]error, len(streams))
+	var occ []occurrence
+	var uniq []occurrence // the first occurrence of each distinct document
+	seed := maphash.MakeSeed()
+	byHash := map[uint64][]int{}
+	total := 0
+	for s, st := range streams {
+		docs, err := splitDocuments(st.Data)
+		if err != nil {
+			errs[s] = fmt.Errorf("%s: parsing YAML: %w", st.Source.File, err)
+			continue
+		}
+		for _, d := range docs {
+			o := occurrence{stream: s, doc: d, unique: -1}
+			if d.line != 0 {
+				h := maphash.Bytes(seed, d.data)
+				for _, u := range byHash[h] {
+					if bytes.Equal(uniq[u].doc.data, d.data) {
+						o.unique = u
+						break
+					}
+				}
+				if o.unique < 0 {
+					o.unique = len(uniq)
+					byHash[h] = append(byHash[h], o.unique)
+					uniq = append(uniq, o)
+					total += len(d.data)
+				}
+			}
+			occ = append(occ, o)
+		}
+	}
+
+	parsed := make([][]Object, len(uniq))
+	parseErrs := make([]error, len(uniq))
+	each := func(u int) {
+		o := uniq[u]
+		parsed[u], parseErrs[u] = parseDocument(o.doc, streams[o.stream].Source)
+	}
+	if workers := min(runtime.GOMAXPROCS(0), len(uniq)); workers > 1 && total >= parallelBytes {
+		// Largest first, so no worker is left reading a big CRD alone
+		// at the end.
+		order := make([]int, len(uniq))
+		for i := range order {
+			order[i] = i
+		}
+		sort.SliceStable(order, func(a, b int) bool { return len(uniq[order[a]].doc.data) > len(uniq[order[b]].doc.data) })
 		var next atomic.Int64
 		var wg sync.WaitGroup
 		for range workers {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				for i := int(next.Add(1)) - 1; i < len(docs); i = int(next.Add(1)) - 1 {
-					each(i)
+				for i := int(next.Add(1)) - 1; i < len(order); i = int(next.Add(1)) - 1 {
+					each(order[i])
 				}
 			}()
 		}
 		wg.Wait()
 	} else {
-		for i := range docs {
-			each(i)
+		for u := range uniq {
+			each(u)
 		}
 	}
-	var out []Object
-	for i := range docs {
-		if errs[i] != nil {
-			return nil, errs[i]
+
+	out := make([][]Object, len(streams))
+	first := make([]bool, len(uniq)) // whether the parsed objects were handed out
+	for _, o := range occ {
+		s := o.stream
+		if errs[s] != nil || o.unique < 0 {
+			continue
 		}
-		out = append(out, parsed[i]...)
+		u := o.unique
+		src := streams[s].Source
+		switch {
+		case parseErrs[u] != nil && uniq[u].stream == s && uniq[u].doc.line == o.doc.line:
+			errs[s] = parseErrs[u]
+		case parseErrs[u] != nil:
+			// The same bad document elsewhere: its own error names
+			// its own file and line.
+			_, errs[s] = parseDocument(o.doc, src)
+		case !first[u]:
+			first[u] = true
+			out[s] = append(out[s], parsed[u]...)
+		default:
+			src.Line = o.doc.line
+			for _, obj := range parsed[u] {
+				out[s] = append(out[s], Object{Source: src, Object: obj.Object.DeepCopy()})
+			}
+		}
+	}
+	for s := range streams {
+		if errs[s] != nil {
+			return nil, errs[s]
+		}
 	}
 	return out, nil
 }
 
-// parallelBytes is the stream size from which Parse reads documents in
-// parallel: below it, starting goroutines costs more than it saves.
+// parallelBytes is the size of the distinct documents from which
+// ParseStreams reads them in parallel: below it, starting goroutines costs
+// more than it saves.
 const parallelBytes = 256 << 10
 
 // parseDocument reads one document: no object when it is empty, the items

@@ -3,9 +3,12 @@
 package schema
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
+	"hash/maphash"
 	goruntime "runtime"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -26,7 +29,8 @@ import (
 // Result is what the schema layer made of one object.
 type Result struct {
 	// Typed is the decoded object; nil when the kind is unknown, only a
-	// CRD describes it, or decoding failed.
+	// CRD describes it, or decoding failed. Objects with the same content
+	// share one Typed value: it is read-only.
 	Typed runtime.Object
 	// Errors name the field at fault.
 	Errors []string
@@ -59,11 +63,54 @@ var typeScheme = sync.OnceValue(func() *runtime.Scheme {
 func ValidateAll(objs []manifest.Object) []Result {
 	out := make([]Result, len(objs))
 	s := typeScheme()
+	// Objects of a known kind are written as JSON, then each distinct
+	// text is decoded once: rendered clusters repeat whole objects (the
+	// same CRDs from two charts or two releases), and the strict decode of
+	// a CRD's schema is the costliest step here.
+	raws := make([][]byte, len(objs))
 	parallel(len(objs), func(i int) {
-		if s.Recognizes(objs[i].Object.GroupVersionKind()) {
-			out[i] = decodeTyped(s, objs[i])
+		if !s.Recognizes(objs[i].Object.GroupVersionKind()) {
+			return
 		}
+		raw, err := json.Marshal(objs[i].Object.Object)
+		if err != nil {
+			out[i] = Result{Errors: []string{fmt.Sprintf("encoding object: %v", err)}}
+			return
+		}
+		raws[i] = raw
 	})
+	first := make([]int, len(objs)) // index of the first object with the same JSON
+	var distinct []int
+	seed := maphash.MakeSeed()
+	byHash := map[uint64][]int{}
+	for i, raw := range raws {
+		first[i] = i
+		if raw == nil {
+			continue
+		}
+		h := maphash.Bytes(seed, raw)
+		for _, j := range byHash[h] {
+			if bytes.Equal(raws[j], raw) && objs[j].Object.GroupVersionKind() == objs[i].Object.GroupVersionKind() {
+				first[i] = j
+				break
+			}
+		}
+		if first[i] == i {
+			byHash[h] = append(byHash[h], i)
+			distinct = append(distinct, i)
+		}
+	}
+	parallel(len(distinct), func(k int) {
+		i := distinct[k]
+		out[i] = decodeTyped(s, objs[i].Object.GroupVersionKind(), raws[i])
+	})
+	for i, j := range first {
+		if j != i {
+			// Shared, not copied: copying a CRD's typed schema costs
+			// as much as decoding it, and the rules only read.
+			out[i] = Result{Typed: out[j].Typed, Errors: slices.Clone(out[j].Errors)}
+		}
+	}
 	// The CRDs rendered with the cluster. Their validators are built only
 	// for kinds that have objects here: building one costs more than
 	// validating many objects.
@@ -119,7 +166,8 @@ func parallel(n int, f func(i int)) {
 	wg.Wait()
 }
 
-// decodeTyped decodes the object strictly into its Go type as the API
+// decodeTyped decodes raw, an object's JSON, strictly into the Go type of
+// gvk as the API
 // machinery's strict JSON serializer does (sigs.k8s.io/json, unknown and
 // duplicate fields reported with their path), minus the serializer's first
 // pass that only reads apiVersion and kind, which the object already has.
@@ -128,14 +176,10 @@ func parallel(n int, f func(i int)) {
 // skip the JSON text, but it caches field names by copying its whole cache
 // for each new struct field: in one run over a few hundred objects of many
 // kinds, building that cache costs more than writing and reading the JSON.
-func decodeTyped(s *runtime.Scheme, o manifest.Object) Result {
-	obj, err := s.New(o.Object.GroupVersionKind())
+func decodeTyped(s *runtime.Scheme, gvk schema.GroupVersionKind, raw []byte) Result {
+	obj, err := s.New(gvk)
 	if err != nil {
 		return Result{Errors: []string{err.Error()}}
-	}
-	raw, err := json.Marshal(o.Object.Object)
-	if err != nil {
-		return Result{Errors: []string{fmt.Sprintf("encoding object: %v", err)}}
 	}
 	strictErrs, err := kjson.UnmarshalStrict(raw, obj)
 	if err != nil {
