@@ -10,6 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/doc-search/gitops/tools/chartcheck/internal/hugeheap"
 	_ "github.com/doc-search/gitops/tools/chartcheck/internal/kubectltext"
 )
 
@@ -41,6 +42,13 @@ func newRootCmd() *cobra.Command {
 	root.AddCommand(newCheckCmd(), newRulesCmd(), newExplainCmd())
 	root.AddCommand(newDiffCmd())
 	return root
+}
+
+// reserveHeap prepares the heap of a command that renders or checks: see
+// package hugeheap. Where the kernel refuses, the command only runs slower,
+// so the error is dropped.
+func reserveHeap() {
+	_, _, _ = hugeheap.Reserve(hugeheap.DefaultSize)
 }
 
 func main() {

@@ -12,7 +12,7 @@ import (
 
 	"github.com/argoproj/argo-cd/v2/pkg/apis/application/v1alpha1"
 	pathutil "github.com/argoproj/argo-cd/v2/util/io/path"
-	"helm.sh/helm/v3/pkg/action"
+	"helm.sh/helm/v3/pkg/chart"
 	"helm.sh/helm/v3/pkg/chartutil"
 	"helm.sh/helm/v3/pkg/engine"
 	"helm.sh/helm/v3/pkg/release"
@@ -63,7 +63,7 @@ func (r *renderer) helm(app *v1alpha1.Application, src *v1alpha1.ApplicationSour
 		return nil, fmt.Errorf("chart %s: %s charts are not installable", label, ch.Metadata.Type)
 	}
 	if req := ch.Metadata.Dependencies; req != nil {
-		if err := action.CheckDependencies(ch, req); err != nil {
+		if err := checkDependencies(ch, req); err != nil {
 			return nil, fmt.Errorf("chart %s: %w (run `helm dependency build` and commit the charts/ folder)", label, err)
 		}
 	}
@@ -361,4 +361,22 @@ func splitYAMLStream(stream string) []string {
 	}
 	flush()
 	return out
+}
+
+// checkDependencies is Helm's action.CheckDependencies, the check `helm
+// template` makes that every dependency in Chart.yaml is in charts/. It is
+// repeated here because importing Helm's action package for it links the
+// install machinery (Kubernetes clients, storage drivers, the chart linter)
+// whose package initialisation every chartcheck command would pay for.
+func checkDependencies(ch *chart.Chart, reqs []*chart.Dependency) error {
+	var missing []string
+	for _, r := range reqs {
+		if !slices.ContainsFunc(ch.Dependencies(), func(d *chart.Chart) bool { return d.Name() == r.Name }) {
+			missing = append(missing, r.Name)
+		}
+	}
+	if len(missing) > 0 {
+		return fmt.Errorf("found in Chart.yaml, but missing in charts/ directory: %s", strings.Join(missing, ", "))
+	}
+	return nil
 }
