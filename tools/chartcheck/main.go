@@ -48,7 +48,7 @@ func newRootCmd() *cobra.Command {
 // package hugeheap. Where the kernel refuses, the command only runs slower,
 // so the error is dropped.
 func reserveHeap() {
-	_, _, _ = hugeheap.Reserve(hugeheap.DefaultSize)
+	_, _ = hugeheap.Reserve(hugeheap.DefaultSize)
 }
 
 func main() {

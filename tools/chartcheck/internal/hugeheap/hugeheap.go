@@ -13,3 +13,6 @@ package hugeheap
 // DefaultSize is what the chartcheck commands that render or check
 // reserve: more than the heap of a check of the real-world corpus.
 const DefaultSize = 256 << 20
+
+// Range is an address range [Start, End).
+type Range struct{ Start, End uintptr }

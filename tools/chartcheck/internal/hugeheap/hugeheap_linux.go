@@ -3,6 +3,7 @@
 package hugeheap
 
 import (
+	"errors"
 	"fmt"
 	"runtime"
 	"unsafe"
@@ -10,26 +11,42 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// Reserve grows the heap by size bytes in one allocation, marks that
-// address range MADV_HUGEPAGE, and frees it with a garbage collection.
-// The runtime hands out free heap pages lowest address first, so the
-// objects allocated next land in the marked range, which the kernel then
-// fills with huge pages as they are touched. Nothing is touched here: the
-// fresh range costs address space, not memory.
+// chunk is the size of each allocation Reserve makes. One allocation of the
+// whole size would be zeroed in full, touching every 4 KiB page before the
+// advice, whenever it happened to start in memory the heap had used
+// before; a chunk that lands there is zeroed alone, and its pages are
+// already mapped.
+const chunk = 4 << 20
+
+// Reserve grows the heap by about size bytes, in chunks, marks each chunk's
+// address range MADV_HUGEPAGE, and frees them all with a garbage
+// collection. The runtime hands out free heap pages lowest address first,
+// so the objects allocated next land in the marked ranges, which the kernel
+// then fills with huge pages as they are touched. Nothing is touched here:
+// fresh ranges cost address space, not memory.
 //
-// It returns the range it marked. A kernel without transparent huge pages
+// It returns the ranges it marked. A kernel without transparent huge pages
 // refuses the advice; that only costs the speed-up, and the error says so.
-func Reserve(size int) (start, end uintptr, err error) {
-	b := make([]byte, size)
-	start = uintptr(unsafe.Pointer(unsafe.SliceData(b)))
-	end = start + uintptr(size)
-	err = unix.Madvise(b, unix.MADV_HUGEPAGE)
-	b = nil
-	// Collect now, while the heap is small, so the range is free for
+func Reserve(size int) ([]Range, error) {
+	held := make([][]byte, 0, size/chunk)
+	var ranges []Range
+	var errs []error
+	for n := 0; n < size; n += chunk {
+		b := make([]byte, chunk)
+		held = append(held, b)
+		start := uintptr(unsafe.Pointer(unsafe.SliceData(b)))
+		if err := unix.Madvise(b, unix.MADV_HUGEPAGE); err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		ranges = append(ranges, Range{Start: start, End: start + chunk})
+	}
+	held = nil
+	// Collect now, while the heap is small, so the ranges are free for
 	// what comes next rather than held until the next cycle.
 	runtime.GC()
-	if err != nil {
-		return start, end, fmt.Errorf("advising huge pages for the heap: %w", err)
+	if err := errors.Join(errs...); err != nil {
+		return ranges, fmt.Errorf("advising huge pages for the heap: %w", err)
 	}
-	return start, end, nil
+	return ranges, nil
 }

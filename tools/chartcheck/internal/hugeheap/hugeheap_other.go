@@ -3,4 +3,4 @@
 package hugeheap
 
 // Reserve does nothing where there is no madvise(MADV_HUGEPAGE).
-func Reserve(size int) (start, end uintptr, err error) { return 0, 0, nil }
+func Reserve(size int) ([]Range, error) { return nil, nil }
