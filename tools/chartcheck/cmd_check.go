@@ -45,7 +45,6 @@ Settings come from chartcheck.yaml at the repository root and the rules: key
 of clusters/NAME/chartcheck.yaml. Exit status: 0 clean, 1 findings at or above
 --fail-on, 2 usage or render errors.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			reserveHeap()
 			return runCheck(cmd, f, args)
 		},
 	}

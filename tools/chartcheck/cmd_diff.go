@@ -28,7 +28,6 @@ and changed objects with a unified diff of their YAML: Markdown meant for a
 pull request comment. Secrets' values are masked. It exits 0 whether or not
 anything changed; with --exit-code, changes exit 1.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			reserveHeap()
 			if base == "" {
 				return &statusError{code: exitError, err: errors.New("--base is required, e.g. --base origin/main")}
 			}

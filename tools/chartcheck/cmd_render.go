@@ -99,7 +99,6 @@ Application found in it (and in what those render), with Helm, Kustomize or
 plain directories, as Argo CD v2.14 would. With no argument it renders every
 folder under clusters/. Skipped Applications are reported on stderr.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			reserveHeap()
 			opts, names, err := f.options(args)
 			if err != nil {
 				return &statusError{code: exitError, err: err}

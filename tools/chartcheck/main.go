@@ -10,7 +10,8 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/doc-search/gitops/tools/chartcheck/internal/hugeheap"
+	// A huge-page heap, reserved while the packages initialise.
+	_ "github.com/doc-search/gitops/tools/chartcheck/internal/hugeheap/atstart"
 	_ "github.com/doc-search/gitops/tools/chartcheck/internal/kubectltext"
 )
 
@@ -42,13 +43,6 @@ func newRootCmd() *cobra.Command {
 	root.AddCommand(newCheckCmd(), newRulesCmd(), newExplainCmd())
 	root.AddCommand(newDiffCmd())
 	return root
-}
-
-// reserveHeap prepares the heap of a command that renders or checks: see
-// package hugeheap. Where the kernel refuses, the command only runs slower,
-// so the error is dropped.
-func reserveHeap() {
-	_, _ = hugeheap.Reserve(hugeheap.DefaultSize)
 }
 
 func main() {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
+	"runtime/debug"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
@@ -28,6 +29,9 @@ const chunk = 4 << 20
 // It returns the ranges it marked. A kernel without transparent huge pages
 // refuses the advice; that only costs the speed-up, and the error says so.
 func Reserve(size int) ([]Range, error) {
+	// No collection while the chunks are allocated: a cycle started by
+	// the first of them would make every later one wait on it.
+	gcPercent := debug.SetGCPercent(-1)
 	held := make([][]byte, 0, size/chunk)
 	var ranges []Range
 	var errs []error
@@ -42,6 +46,7 @@ func Reserve(size int) ([]Range, error) {
 		ranges = append(ranges, Range{Start: start, End: start + chunk})
 	}
 	held = nil
+	debug.SetGCPercent(gcPercent)
 	// Collect now, while the heap is small, so the ranges are free for
 	// what comes next rather than held until the next cycle.
 	runtime.GC()

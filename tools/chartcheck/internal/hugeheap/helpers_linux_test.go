@@ -1,7 +1,0 @@
-//go:build linux
-
-package hugeheap
-
-import "unsafe"
-
-func unsafePointer(b []byte) unsafe.Pointer { return unsafe.Pointer(unsafe.SliceData(b)) }
