@@ -72,7 +72,7 @@ measure() {
 }
 
 objects=$(cat "${files[@]}" | grep -c '^kind:' || true)
-echo "corpus: ${#files[@]} files, ~$objects objects, $(du -ch "${files[@]}" | tail -1 | cut -f1); $runs runs each; $(nproc) CPUs, load $(cut -d' ' -f1 /proc/loadavg)"
+echo "corpus: ${#files[@]} files, ~$objects objects, $(du -chL "${files[@]}" | tail -1 | cut -f1); $runs runs each; $(nproc) CPUs, load $(cut -d' ' -f1 /proc/loadavg)"
 printf '%-28s %8s %10s %10s %9s\n' tool checks best-s median-s cpu-s
 
 rules=$("$bin/chartcheck" rules --json | grep -c '"id"')
