@@ -44,10 +44,10 @@ func (x *Index) buildDense(ndocs int) {
 	wg.Wait()
 }
 
-// andBitmaps returns the documents set in every one of bms, in order.
-func andBitmaps(bms [][]uint64) []uint32 {
-	acc := make([]uint64, len(bms[0]))
-	copy(acc, bms[0])
+// andBitmaps ANDs bms into acc's memory and returns it with the number of
+// bits set.
+func andBitmaps(acc []uint64, bms [][]uint64) ([]uint64, int) {
+	acc = append(acc[:0], bms[0]...)
 	n := 0
 	for i := range acc {
 		for _, bm := range bms[1:] {
@@ -55,15 +55,7 @@ func andBitmaps(bms [][]uint64) []uint32 {
 		}
 		n += bits.OnesCount64(acc[i])
 	}
-	out := make([]uint32, n)
-	k := 0
-	for i, w := range acc {
-		for ; w != 0; w &= w - 1 {
-			out[k] = uint32(i*64 + bits.TrailingZeros64(w))
-			k++
-		}
-	}
-	return out
+	return acc, n
 }
 
 // filterBitmap keeps the documents of list set in bm, writing them to dst

@@ -118,6 +118,12 @@ func TestSearch_MatchesNaiveWithCommonAndRareWords(t *testing.T) {
 	require.NoError(t, err)
 	require.Contains(t, idx.dense, func() uint32 { n, _ := idx.dict.find([]byte("c1")); return n }(), "c1 is common enough for a bitmap")
 
+	// Match gets one Scratch for every query, as the server's are reused;
+	// each result is scribbled over afterwards, and the previous query
+	// asked again: no result may share the index's memory.
+	var scratch Scratch
+	var prev []string
+	var prevWant []uint32
 	for _, a := range vocab {
 		for _, b := range vocab {
 			for _, c := range vocab {
@@ -127,13 +133,89 @@ func TestSearch_MatchesNaiveWithCommonAndRareWords(t *testing.T) {
 						want = append(want, d)
 					}
 				}
-				got := idx.Search(tokenize.Words(a + " " + b + " " + c))
+				words := tokenize.Words(a + " " + b + " " + c)
+				got := idx.Search(words)
+				m := idx.Match(&scratch, words)
+				var fromRuns []uint32
+				for first, last := range m.Runs() {
+					require.LessOrEqual(t, first, last)
+					if n := len(fromRuns); n > 0 {
+						require.Greater(t, first, fromRuns[n-1]+1, "runs %s %s %s are maximal", a, b, c)
+					}
+					for d := first; d <= last; d++ {
+						fromRuns = append(fromRuns, d)
+					}
+				}
 				if len(want) == 0 {
 					assert.Empty(t, got, "%s %s %s", a, b, c)
+					assert.Empty(t, fromRuns, "Match %s %s %s", a, b, c)
 				} else {
 					assert.Equal(t, want, got, "%s %s %s", a, b, c)
+					assert.Equal(t, want, fromRuns, "Match %s %s %s", a, b, c)
 				}
+				assert.Equal(t, len(want), m.Len(), "%s %s %s", a, b, c)
+				for i := range m.docs {
+					m.docs[i] = ^uint32(0) // scribble: the index must not see it
+				}
+				for i := range m.bits {
+					m.bits[i] = ^uint64(0)
+				}
+				if again := idx.Search(prev); len(prevWant) == 0 {
+					assert.Empty(t, again, "the index after a result was overwritten")
+				} else {
+					assert.Equal(t, prevWant, again, "the index after a result was overwritten")
+				}
+				prev, prevWant = words, want
 			}
 		}
+	}
+}
+
+func TestMatches_RunsOfABitmap(t *testing.T) {
+	set := func(ds ...uint32) []uint64 {
+		bm := make([]uint64, 4)
+		for _, d := range ds {
+			bm[d/64] |= 1 << (d % 64)
+		}
+		return bm
+	}
+	span := func(first, last uint32) []uint32 {
+		var out []uint32
+		for d := first; d <= last; d++ {
+			out = append(out, d)
+		}
+		return out
+	}
+	tests := map[string]struct {
+		docs []uint32
+		want [][2]uint32
+	}{
+		"empty":                {nil, nil},
+		"first and last bit":   {[]uint32{0, 255}, [][2]uint32{{0, 0}, {255, 255}}},
+		"across a word":        {span(60, 70), [][2]uint32{{60, 70}}},
+		"a full word and more": {append(span(63, 192), 194), [][2]uint32{{63, 192}, {194, 194}}},
+		"every bit":            {span(0, 255), [][2]uint32{{0, 255}}},
+		"alternate bits":       {[]uint32{1, 3, 5}, [][2]uint32{{1, 1}, {3, 3}, {5, 5}}},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			m := Matches{bits: set(tc.docs...), n: len(tc.docs)}
+			var got [][2]uint32
+			for first, last := range m.Runs() {
+				got = append(got, [2]uint32{first, last})
+			}
+			assert.Equal(t, tc.want, got)
+			if len(tc.docs) > 0 {
+				assert.Equal(t, tc.docs, m.Docs())
+			} else {
+				assert.Empty(t, m.Docs())
+			}
+			// The same runs from the list form.
+			got = nil
+			for first, last := range (Matches{docs: tc.docs, n: len(tc.docs)}).Runs() {
+				got = append(got, [2]uint32{first, last})
+			}
+			assert.Equal(t, tc.want, got)
+		})
 	}
 }

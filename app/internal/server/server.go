@@ -67,19 +67,16 @@ func newResultIDs(n int, id func(uint32) string) resultIDs {
 	return r
 }
 
-// appendJSON appends the response body for the sorted document numbers docs.
-func (r resultIDs) appendJSON(dst []byte, docs []uint32) []byte {
+// appendJSON appends the response body for the matched documents.
+func (r resultIDs) appendJSON(dst []byte, m index.Matches) []byte {
 	dst = append(dst, `{"results":[`...)
-	for i := 0; i < len(docs); {
-		j := i + 1
-		for j < len(docs) && docs[j] == docs[j-1]+1 {
-			j++
-		}
-		if i > 0 {
+	sep := false
+	for first, last := range m.Runs() {
+		if sep {
 			dst = append(dst, ',')
 		}
-		dst = append(dst, r.joined[r.start[docs[i]]:r.start[docs[j-1]+1]-1]...)
-		i = j
+		sep = true
+		dst = append(dst, r.joined[r.start[first]:r.start[last+1]-1]...)
 	}
 	return append(dst, "]}\n"...)
 }
@@ -146,19 +143,26 @@ func (s *Server) search(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, err.Error())
 		return
 	}
-	docs := st.idx.Search(words)
-	s.metrics.SearchResults.Observe(float64(len(docs)))
+	scratch := scratches.Get().(*index.Scratch)
+	defer scratches.Put(scratch)
+	m := st.idx.Match(scratch, words)
+	s.metrics.SearchResults.Observe(float64(m.Len()))
 
 	buf := bodies.Get().(*[]byte)
 	defer bodies.Put(buf)
-	body := st.ids.appendJSON((*buf)[:0], docs)
+	body := st.ids.appendJSON((*buf)[:0], m)
 	writeJSON(w, http.StatusOK, body)
 	*buf = body
 }
 
-// bodies recycles search response bodies: Write copies a body out before it
-// returns, and a fresh body per request is garbage the size of the response.
-var bodies = sync.Pool{New: func() any { return new([]byte) }}
+// bodies recycles search response bodies, and scratches the memory of the
+// matches they are written from: Write copies a body out before it returns,
+// and a fresh body and result per request are garbage the size of the
+// response.
+var (
+	bodies    = sync.Pool{New: func() any { return new([]byte) }}
+	scratches = sync.Pool{New: func() any { return new(index.Scratch) }}
+)
 
 func (s *Server) healthz(w http.ResponseWriter, _ *http.Request) {
 	writeJSON(w, http.StatusOK, []byte(`{"status":"alive"}`+"\n"))

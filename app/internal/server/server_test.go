@@ -283,7 +283,7 @@ func TestResultIDs_BodyIsTheJSONOfTheIDs(t *testing.T) {
 			}
 			wantBody, err := json.Marshal(want)
 			require.NoError(t, err)
-			got := r.appendJSON([]byte("prefix:"), tt.docs)
+			got := r.appendJSON([]byte("prefix:"), index.MatchesOf(tt.docs))
 			assert.Equal(t, "prefix:"+string(wantBody)+"\n", string(got))
 		})
 	}
