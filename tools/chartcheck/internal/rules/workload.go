@@ -97,6 +97,30 @@ type index struct {
 	// Alertmanager): Services and PDBs select them, but their pod specs are
 	// the operator's, so no container rule looks at them.
 	managed []*workload
+
+	// Built on first use by the rules that need them.
+	byName map[string][]*workload // long-running workloads by "Kind/name", in order
+	all    []*workload            // long-running workloads, then managed pods
+	byNS   map[string][]*workload // all by namespace, in order
+	pos    map[*workload]int      // index in all
+	hpas   []hpa
+	hpaOf  map[*workload]*hpa
+}
+
+// byKindName returns the long-running workloads by "Kind/name", each list
+// in the order of the cluster's objects.
+func (ix *index) byKindName() map[string][]*workload {
+	if ix.byName == nil {
+		ix.byName = map[string][]*workload{}
+		for _, w := range ix.workloads {
+			if w.longRunning {
+				u := w.obj.Object.Object
+				k := u.GetKind() + "/" + u.GetName()
+				ix.byName[k] = append(ix.byName[k], w)
+			}
+		}
+	}
+	return ix.byName
 }
 
 func (c *Cluster) index() *index {
@@ -132,16 +156,51 @@ func (c *Cluster) ofKind(group, kind string) []*Object {
 // pod template labels match sel.
 func (c *Cluster) podsSelectedBy(ns string, sel labels.Selector) []*workload {
 	var out []*workload
-	ix := c.index()
-	for _, w := range append(append([]*workload(nil), ix.workloads...), ix.managed...) {
-		if !w.longRunning || !sameNamespace(w.obj.Object.Object.GetNamespace(), ns) {
-			continue
-		}
+	for _, w := range c.index().longRunningIn(ns) {
 		if sel.Matches(labels.Set(w.template.Labels)) {
 			out = append(out, w)
 		}
 	}
 	return out
+}
+
+// longRunningIn returns the long-running workloads, then the
+// operator-managed pods, that sameNamespace puts in namespace ns, in the
+// cluster's order. They are grouped by namespace once: every Service and
+// PDB asks, and a pass over every workload each time was quadratic in the
+// size of the cluster.
+func (ix *index) longRunningIn(ns string) []*workload {
+	if ix.byNS == nil {
+		ix.byNS = map[string][]*workload{}
+		for _, w := range append(append([]*workload(nil), ix.workloads...), ix.managed...) {
+			if w.longRunning {
+				ix.all = append(ix.all, w)
+				n := w.obj.Object.Object.GetNamespace()
+				ix.byNS[n] = append(ix.byNS[n], w)
+			}
+		}
+		ix.pos = make(map[*workload]int, len(ix.all))
+		for i, w := range ix.all {
+			ix.pos[w] = i
+		}
+	}
+	if ns == "" {
+		return ix.all
+	}
+	// Those of ns and those of no namespace, merged back into order.
+	a, b := ix.byNS[ns], ix.byNS[""]
+	if len(b) == 0 {
+		return a
+	}
+	out := make([]*workload, 0, len(a)+len(b))
+	for len(a) > 0 && len(b) > 0 {
+		if ix.pos[a[0]] < ix.pos[b[0]] {
+			out, a = append(out, a[0]), a[1:]
+		} else {
+			out, b = append(out, b[0]), b[1:]
+		}
+	}
+	return append(append(out, a...), b...)
 }
 
 // containerPath names a container in messages and paths by its name, which
