@@ -41,6 +41,9 @@ type Stats struct {
 	Bytes     int64         // corpus bytes read
 	MemBytes  int64         // estimated size of the index in memory
 	Duration  time.Duration // build time
+	// ReadAhead is true when files were found outside the page cache,
+	// so the build read them ahead of the workers.
+	ReadAhead bool
 }
 
 // Options tune Build. The zero value is usable.
@@ -72,6 +75,14 @@ func Build(ctx context.Context, fsys fs.FS, docs []corpus.Document, opt Options)
 		skipped atomic.Int64
 		mu      sync.Mutex // serialises the Skip and Progress callbacks
 		wg      sync.WaitGroup
+		// cold is set once a file the workers have yet to reach is
+		// found outside the page cache. From then on the files are read
+		// ahead of the workers: on a cold page cache an 800 MB corpus
+		// took 11.4-12.5 s to index, and 8.0-9.1 s with read-ahead. On a
+		// warm one, asking costs three system calls a file (0.3 CPU-s
+		// over that corpus) for nothing, so the cache is only probed,
+		// one file in probeEvery.
+		cold atomic.Bool
 	)
 	parts := make([]*partial, workers)
 	seed := maphash.MakeSeed()
@@ -88,6 +99,16 @@ func Build(ctx context.Context, fsys fs.FS, docs []corpus.Document, opt Options)
 				n := int(next.Add(1) - 1)
 				if n >= len(docs) {
 					return
+				}
+				if ahead := n + prefetchAhead; ahead < len(docs) {
+					switch {
+					case cold.Load():
+						prefetch(fsys, docs[ahead].Name)
+					case n%probeEvery == 0 && !cached(fsys, docs[ahead].Name) && !cold.Swap(true):
+						for _, d := range docs[n+1 : ahead+1] {
+							prefetch(fsys, d.Name)
+						}
+					}
 				}
 				var err error
 				buf, err = readFile(fsys, docs[n].Name, buf)
@@ -128,8 +149,17 @@ func Build(ctx context.Context, fsys fs.FS, docs []corpus.Document, opt Options)
 	idx.stats.Bytes = read.Load()
 	idx.stats.MemBytes = idx.memBytes()
 	idx.stats.Duration = time.Since(start)
+	idx.stats.ReadAhead = cold.Load()
 	return idx, nil
 }
+
+// prefetchAhead is how many files ahead of the workers' next one the files
+// are read ahead, about 10 MB of the Blog corpus; probeEvery is how often
+// the page cache is probed for the file that far ahead.
+const (
+	prefetchAhead = 256
+	probeEvery    = 64
+)
 
 // readFile reads name into buf, reusing its memory.
 func readFile(fsys fs.FS, name string, buf []byte) ([]byte, error) {
