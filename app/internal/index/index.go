@@ -78,7 +78,7 @@ func Build(ctx context.Context, fsys fs.FS, docs []corpus.Document, opt Options)
 		// cold is set once a file the workers have yet to reach is
 		// found outside the page cache. From then on the files are read
 		// ahead of the workers: on a cold page cache an 800 MB corpus
-		// took 11.4-12.5 s to index, and 8.0-9.1 s with read-ahead. On a
+		// took 11.4-12.5 s to index, and 8.0-9.2 s with read-ahead. On a
 		// warm one, asking costs three system calls a file (0.3 CPU-s
 		// over that corpus) for nothing, so the cache is only probed,
 		// one file in probeEvery.

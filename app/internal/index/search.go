@@ -19,7 +19,11 @@ func (x *Index) Search(words []string) []uint32 {
 		}
 		return x.postings[x.offsets[t]:x.offsets[t+1]:x.offsets[t+1]]
 	}
-	return x.Match(&Scratch{}, words).Docs()
+	m := x.Match(&Scratch{}, words)
+	if m.bits == nil {
+		return m.docs // a fresh Scratch's: already the caller's own
+	}
+	return m.Docs()
 }
 
 // Scratch is memory a caller lends Match for its results, to be reused

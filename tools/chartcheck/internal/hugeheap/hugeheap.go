@@ -16,3 +16,14 @@ const DefaultSize = 256 << 20
 
 // Range is an address range [Start, End).
 type Range struct{ Start, End uintptr }
+
+// Covered is how many bytes of r lie in the ranges of marked.
+func Covered(r Range, marked []Range) uintptr {
+	n := uintptr(0)
+	for _, m := range marked {
+		if lo, hi := max(m.Start, r.Start), min(m.End, r.End); lo < hi {
+			n += hi - lo
+		}
+	}
+	return n
+}

@@ -47,14 +47,3 @@ func Marked() ([]Range, error) {
 	}
 	return out, nil
 }
-
-// Covered is how many bytes of r lie in the ranges of marked.
-func Covered(r Range, marked []Range) uintptr {
-	n := uintptr(0)
-	for _, m := range marked {
-		if lo, hi := max(m.Start, r.Start), min(m.End, r.End); lo < hi {
-			n += hi - lo
-		}
-	}
-	return n
-}

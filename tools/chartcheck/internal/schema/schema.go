@@ -90,7 +90,7 @@ func ValidateAll(objs []manifest.Object) []Result {
 		}
 		h := maphash.Bytes(seed, raw)
 		for _, j := range byHash[h] {
-			if bytes.Equal(raws[j], raw) && objs[j].Object.GroupVersionKind() == objs[i].Object.GroupVersionKind() {
+			if bytes.Equal(raws[j], raw) { // apiVersion and kind are in the text
 				first[i] = j
 				break
 			}
