@@ -212,12 +212,3 @@ func Words(text string) []string {
 	t.Break()
 	return words
 }
-
-// Count returns the number of words in text, repeats included.
-func Count(text string) int {
-	n := 0
-	t := New(func([]byte) { n++ })
-	t.Write([]byte(text))
-	t.Break()
-	return n
-}

@@ -96,11 +96,6 @@ func TestWords_DistinctInFirstOrder(t *testing.T) {
 	assert.Empty(t, Words(" - "))
 }
 
-func TestCount_CountsRepeats(t *testing.T) {
-	assert.Equal(t, 5, Count("thank YOU you Thank python"))
-	assert.Equal(t, 0, Count("?!"))
-}
-
 func TestFold_AgreesWithEqualFold(t *testing.T) {
 	// Two runes fold to the same rune exactly when strings.EqualFold says they are equal.
 	runes := []rune{'a', 'A', 'k', 'K', '\u212a', 's', 'S', '\u017f', 'σ', 'ς', 'Σ', 'é', 'É', 'ß', '\u1e9e', 'İ', 'i', 'I', 'ı', 'ǅ', 'ǆ', 'Ǆ', '1'}
