@@ -156,7 +156,7 @@ func load(ctx context.Context, cfg config.Config, log *slog.Logger, m *metrics.M
 	var fsys fs.FS = sample.FS
 	source := "built-in sample corpus"
 	if cfg.Data != "" {
-		fsys, source = os.DirFS(cfg.Data), cfg.Data
+		fsys, source = corpus.Dir(cfg.Data), cfg.Data
 	}
 	docs, err := corpus.List(fsys)
 	if err != nil {
@@ -194,8 +194,7 @@ func load(ctx context.Context, cfg config.Config, log *slog.Logger, m *metrics.M
 	srv.SetIndex(idx)
 	log.Info("ready", slog.Int("documents", st.Documents), slog.Int("skipped", st.Skipped), slog.Int("terms", st.Terms),
 		slog.Int("postings", st.Postings), slog.Float64("mb", float64(st.Bytes)/1e6), slog.Float64("index_mb", float64(st.MemBytes)/1e6),
-		slog.Float64("seconds", st.Duration.Seconds()), slog.Float64("mb_per_s", float64(st.Bytes)/1e6/st.Duration.Seconds()),
-		slog.Bool("read_ahead", st.ReadAhead))
+		slog.Float64("seconds", st.Duration.Seconds()), slog.Float64("mb_per_s", float64(st.Bytes)/1e6/st.Duration.Seconds()))
 	return nil
 }
 

@@ -1,6 +1,7 @@
 package corpus
 
 import (
+	"io/fs"
 	"os"
 	"testing"
 	"testing/fstest"
@@ -96,4 +97,16 @@ func TestCompareIDs(t *testing.T) {
 	for _, tt := range tests {
 		assert.Equal(t, tt.want, CompareIDs(tt.a, tt.b), "%s vs %s", tt.a, tt.b)
 	}
+}
+
+// A Dir is an fs.FS with os.DirFS's behaviour, and List reads it the same.
+func TestDir_IsAnFSLikeOSDirFS(t *testing.T) {
+	require.NoError(t, fstest.TestFS(Dir("testdata/blog"), "42.txt", "993945.female.25.HumanResources.Leo.xml"))
+	want, err := List(os.DirFS("testdata/blog"))
+	require.NoError(t, err)
+	got, err := List(Dir("testdata/blog"))
+	require.NoError(t, err)
+	assert.Equal(t, want, got)
+	_, err = List(Dir("testdata/no-such-dir"))
+	assert.ErrorIs(t, err, fs.ErrNotExist)
 }

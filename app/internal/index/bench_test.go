@@ -43,7 +43,7 @@ func benchCorpus(b *testing.B) (fs.FS, []corpus.Document) {
 				return
 			}
 		}
-		benchFS = os.DirFS(dir)
+		benchFS = corpus.Dir(dir)
 		benchDocs, benchErr = corpus.List(benchFS)
 		if benchErr == nil {
 			benchIdx, benchErr = Build(context.Background(), benchFS, benchDocs, Options{})

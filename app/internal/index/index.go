@@ -6,7 +6,6 @@ import (
 	"context"
 	"fmt"
 	"hash/maphash"
-	"io"
 	"io/fs"
 	"runtime"
 	"slices"
@@ -41,9 +40,6 @@ type Stats struct {
 	Bytes     int64         // corpus bytes read
 	MemBytes  int64         // estimated size of the index in memory
 	Duration  time.Duration // build time
-	// ReadAhead is true when files were found outside the page cache,
-	// so the build read them ahead of the workers.
-	ReadAhead bool
 }
 
 // Options tune Build. The zero value is usable.
@@ -68,6 +64,11 @@ func Build(ctx context.Context, fsys fs.FS, docs []corpus.Document, opt Options)
 	}
 	workers = min(workers, len(docs), 255) // span.worker is a byte
 
+	files, err := openFiles(fsys)
+	if err != nil {
+		return nil, fmt.Errorf("building index: %w", err)
+	}
+	defer files.close()
 	var (
 		next    atomic.Int64 // next document number to take
 		done    atomic.Int64
@@ -75,14 +76,6 @@ func Build(ctx context.Context, fsys fs.FS, docs []corpus.Document, opt Options)
 		skipped atomic.Int64
 		mu      sync.Mutex // serialises the Skip and Progress callbacks
 		wg      sync.WaitGroup
-		// cold is set once a file the workers have yet to reach is
-		// found outside the page cache. From then on the files are read
-		// ahead of the workers: on a cold page cache an 800 MB corpus
-		// took 11.4-12.5 s to index, and 8.0-9.2 s with read-ahead. On a
-		// warm one, asking costs three system calls a file (0.3 CPU-s
-		// over that corpus) for nothing, so the cache is only probed,
-		// one file in probeEvery.
-		cold atomic.Bool
 	)
 	parts := make([]*partial, workers)
 	seed := maphash.MakeSeed()
@@ -101,17 +94,10 @@ func Build(ctx context.Context, fsys fs.FS, docs []corpus.Document, opt Options)
 					return
 				}
 				if ahead := n + prefetchAhead; ahead < len(docs) {
-					switch {
-					case cold.Load():
-						prefetch(fsys, docs[ahead].Name)
-					case n%probeEvery == 0 && !cached(fsys, docs[ahead].Name) && !cold.Swap(true):
-						for _, d := range docs[n+1 : ahead+1] {
-							prefetch(fsys, d.Name)
-						}
-					}
+					files.prefetch(docs[ahead].Name)
 				}
 				var err error
-				buf, err = readFile(fsys, docs[n].Name, buf)
+				buf, err = files.read(docs[n].Name, buf)
 				if err != nil {
 					skipped.Add(1)
 					if opt.Skip != nil {
@@ -149,45 +135,13 @@ func Build(ctx context.Context, fsys fs.FS, docs []corpus.Document, opt Options)
 	idx.stats.Bytes = read.Load()
 	idx.stats.MemBytes = idx.memBytes()
 	idx.stats.Duration = time.Since(start)
-	idx.stats.ReadAhead = cold.Load()
 	return idx, nil
 }
 
 // prefetchAhead is how many files ahead of the workers' next one the files
-// are read ahead, about 10 MB of the Blog corpus; probeEvery is how often
-// the page cache is probed for the file that far ahead.
-const (
-	prefetchAhead = 256
-	probeEvery    = 64
-)
-
-// readFile reads name into buf, reusing its memory.
-func readFile(fsys fs.FS, name string, buf []byte) ([]byte, error) {
-	f, err := fsys.Open(name)
-	if err != nil {
-		return buf[:0], err
-	}
-	defer f.Close()
-	// No Stat for the size: a worker's buffer soon fits any document, and a
-	// system call less per file counts over tens of thousands of them.
-	buf = buf[:0]
-	if cap(buf) == 0 {
-		buf = make([]byte, 0, 1<<20)
-	}
-	for {
-		if len(buf) == cap(buf) {
-			buf = slices.Grow(buf, cap(buf))
-		}
-		n, err := f.Read(buf[len(buf):cap(buf)])
-		buf = buf[:len(buf)+n]
-		if err == io.EOF {
-			return buf, nil
-		}
-		if err != nil {
-			return buf[:0], fmt.Errorf("reading %s: %w", name, err)
-		}
-	}
-}
+// are read ahead, about 10 MB of the Blog corpus: enough requests in flight
+// to keep a disk busy, few enough that the pages are still cached when read.
+const prefetchAhead = 256
 
 // span locates the distinct terms of one document in a worker's list.
 type span struct {

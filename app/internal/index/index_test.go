@@ -92,30 +92,81 @@ func TestBuild_CountsWhatItIndexed(t *testing.T) {
 	assert.Positive(t, st.MemBytes)
 }
 
+// dirFSes are the two ways a corpus directory reaches Build: as a
+// corpus.Dir (read with plain system calls where the platform has them) and
+// as any other fs.FS.
+var dirFSes = map[string]func(dir string) fs.FS{
+	"corpus.Dir": func(dir string) fs.FS { return corpus.Dir(dir) },
+	"os.DirFS":   os.DirFS,
+}
+
 func TestBuild_SkipsUnreadableFileAndGoesOn(t *testing.T) {
-	dir := t.TempDir()
-	require.NoError(t, os.WriteFile(filepath.Join(dir, "1.ok.xml"), []byte("<post>kept words</post>"), 0o644))
-	// A dangling link cannot be read even by root, unlike a chmod 000 file.
-	require.NoError(t, os.Symlink(filepath.Join(dir, "missing"), filepath.Join(dir, "2.gone.xml")))
-	var skipped []string
-	idx := build(t, os.DirFS(dir), Options{Skip: func(d corpus.Document, err error) {
-		require.Error(t, err)
-		skipped = append(skipped, d.Name)
-	}})
-	assert.Equal(t, []string{"2.gone.xml"}, skipped)
-	assert.Equal(t, 1, idx.Stats().Documents)
-	assert.Equal(t, 1, idx.Stats().Skipped)
-	assert.Equal(t, []string{"1"}, search(idx, "kept words"))
+	for name, dirFS := range dirFSes {
+		t.Run(name, func(t *testing.T) {
+			dir := t.TempDir()
+			require.NoError(t, os.WriteFile(filepath.Join(dir, "1.ok.xml"), []byte("<post>kept words</post>"), 0o644))
+			// A dangling link cannot be read even by root, unlike a chmod 000 file.
+			require.NoError(t, os.Symlink(filepath.Join(dir, "missing"), filepath.Join(dir, "2.gone.xml")))
+			var skipped []string
+			idx := build(t, dirFS(dir), Options{Skip: func(d corpus.Document, err error) {
+				require.Error(t, err)
+				assert.Contains(t, err.Error(), "2.gone.xml", "the error names the file")
+				skipped = append(skipped, d.Name)
+			}})
+			assert.Equal(t, []string{"2.gone.xml"}, skipped)
+			assert.Equal(t, 1, idx.Stats().Documents)
+			assert.Equal(t, 1, idx.Stats().Skipped)
+			assert.Equal(t, []string{"1"}, search(idx, "kept words"))
+		})
+	}
 }
 
 func TestBuild_FailsWhenNoDocumentIsReadable(t *testing.T) {
-	dir := t.TempDir()
-	require.NoError(t, os.Symlink(filepath.Join(dir, "missing"), filepath.Join(dir, "1.gone.xml")))
-	docs, err := corpus.List(os.DirFS(dir))
-	require.NoError(t, err)
-	_, err = Build(context.Background(), os.DirFS(dir), docs, Options{})
+	for name, dirFS := range dirFSes {
+		t.Run(name, func(t *testing.T) {
+			dir := t.TempDir()
+			require.NoError(t, os.Symlink(filepath.Join(dir, "missing"), filepath.Join(dir, "1.gone.xml")))
+			docs, err := corpus.List(dirFS(dir))
+			require.NoError(t, err)
+			_, err = Build(context.Background(), dirFS(dir), docs, Options{})
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), "none of the 1 documents could be read")
+		})
+	}
+}
+
+func TestBuild_FailsOnAMissingDirectory(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "gone")
+	_, err := Build(context.Background(), corpus.Dir(dir), []corpus.Document{{ID: "1", Name: "1.a.txt"}}, Options{})
 	require.Error(t, err)
-	assert.Contains(t, err.Error(), "none of the 1 documents could be read")
+	assert.Contains(t, err.Error(), dir)
+}
+
+// The same documents give the same index through either kind of fs.FS,
+// including documents larger than a worker's first buffer and empty ones.
+func TestBuild_SameIndexThroughDirAndDirFS(t *testing.T) {
+	dir := t.TempDir()
+	rng := rand.New(rand.NewPCG(5, 6))
+	for d := range 2*prefetchAhead + 17 {
+		var b strings.Builder
+		n := rng.IntN(60)
+		if d%100 == 3 {
+			n = 300_000 // over 1 MiB
+		}
+		for range n {
+			fmt.Fprintf(&b, "w%d ", rng.IntN(500))
+		}
+		require.NoError(t, os.WriteFile(filepath.Join(dir, fmt.Sprintf("%d.doc.txt", d)), []byte(b.String()), 0o644))
+	}
+	want := build(t, os.DirFS(dir), Options{})
+	got := build(t, corpus.Dir(dir), Options{})
+	assert.Equal(t, want.Stats().Terms, got.Stats().Terms)
+	assert.Equal(t, want.Stats().Postings, got.Stats().Postings)
+	assert.Equal(t, want.Stats().Bytes, got.Stats().Bytes)
+	for w := range 500 {
+		word := fmt.Sprintf("w%d", w)
+		assert.Equal(t, want.Postings(word), got.Postings(word), word)
+	}
 }
 
 func TestBuild_StopsWhenCancelled(t *testing.T) {
@@ -128,7 +179,7 @@ func TestBuild_StopsWhenCancelled(t *testing.T) {
 }
 
 func TestBuild_TestdataCorpusWithIrregularities(t *testing.T) {
-	idx := build(t, os.DirFS("../corpus/testdata/blog"), Options{})
+	idx := build(t, corpus.Dir("../corpus/testdata/blog"), Options{})
 	assert.Equal(t, []string{"1000331"}, search(idx, "CAFÉ crème"))
 	assert.Equal(t, []string{"993945"}, search(idx, "at t interviews"))
 	assert.Equal(t, []string{"5114"}, search(idx, "café été"))

@@ -41,7 +41,7 @@ func benchIndex(b *testing.B) *index.Index {
 		if _, benchErr = synth.Generate(dir, benchSpec); benchErr != nil {
 			return
 		}
-		fsys := os.DirFS(dir)
+		fsys := corpus.Dir(dir)
 		docs, err := corpus.List(fsys)
 		if err != nil {
 			benchErr = err

@@ -68,9 +68,9 @@ func TestQueries_WordsComeFromTheVocabulary(t *testing.T) {
 	dir := t.TempDir()
 	_, err := Generate(dir, Spec{Docs: 50, Bytes: 2_000_000, Seed: 1})
 	require.NoError(t, err)
-	docs, err := corpus.List(os.DirFS(dir))
+	docs, err := corpus.List(corpus.Dir(dir))
 	require.NoError(t, err)
-	idx, err := index.Build(context.Background(), os.DirFS(dir), docs, index.Options{})
+	idx, err := index.Build(context.Background(), corpus.Dir(dir), docs, index.Options{})
 	require.NoError(t, err)
 	// Every query word is one word as the tokenizer sees it, and common
 	// queries find documents.

@@ -1,0 +1,7 @@
+//go:build !linux
+
+package index
+
+import "io/fs"
+
+func openFiles(fsys fs.FS) (files, error) { return fsFiles{fsys}, nil }
