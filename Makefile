@@ -6,7 +6,7 @@ GO ?= go
 BIN := $(CURDIR)/.cache/bin
 export PATH := $(BIN):$(PATH)
 
-VERSION := $(shell cat app/VERSION)
+VERSION := $(shell cat app/doc-search/VERSION)
 BUILD ?= 0
 COMMIT ?= $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo dev)
 BUILDINFO := github.com/doc-search/gitops/app/internal/buildinfo
@@ -17,11 +17,11 @@ LDFLAGS := -X $(BUILDINFO).Version=$(VERSION) -X $(BUILDINFO).Build=$(BUILD) -X 
 
 ## run: serve doc-search on :8080 (metrics on :8000) with its built-in sample corpus
 run:
-	$(GO) run -ldflags '$(LDFLAGS)' ./app/cmd/doc-search
+	$(GO) run -ldflags '$(LDFLAGS)' ./app/doc-search/cmd/doc-search
 
 ## build: build the doc-search binary into bin/
 build:
-	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o bin/doc-search ./app/cmd/doc-search
+	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o bin/doc-search ./app/doc-search/cmd/doc-search
 
 ## test: every test: installs what they need, then lint, unit and integration tests
 test: deps lint check unit e2e
@@ -47,7 +47,7 @@ lint:
 	actionlint
 	bash .github/scripts/check-action-pins.sh
 
-## version: the image tag this build gets, <app/VERSION>-build.<BUILD> (e.g. make version BUILD=57)
+## version: the image tag this build gets, <app/doc-search/VERSION>-build.<BUILD> (e.g. make version BUILD=57)
 version:
 	@$(GO) run ./tools/promote version --build $(BUILD)
 

@@ -55,8 +55,8 @@ mixes=(rare common mixed)
 # no network to fetch anything with.
 if [[ -z ${LOADTEST_INSIDE:-} ]]; then
 	echo "loadtest: building doc-search, gencorpus, emptyserver"
-	go build -o "$work/doc-search" ./app/cmd/doc-search
-	go build -o "$work/gencorpus" ./app/cmd/gencorpus
+	go build -o "$work/doc-search" ./app/doc-search/cmd/doc-search
+	go build -o "$work/gencorpus" ./app/doc-search/cmd/gencorpus
 	go build -o "$work/emptyserver" ./bench/emptyserver
 
 	if [[ ! -f $corpus/.complete ]]; then

@@ -39,10 +39,10 @@ image="ghcr.io/doc-search/doc-search:$tag"
 if [[ -n $(image_digest) ]]; then
 	log "image.yaml pins $(image_digest): minikube pulls the published image, no local build"
 else
-	log "building $image inside minikube from app/Dockerfile"
-	minikube -p "$MINIKUBE_PROFILE" image build "$root" -t "$image" -f app/Dockerfile \
+	log "building $image inside minikube from app/doc-search/Dockerfile"
+	minikube -p "$MINIKUBE_PROFILE" image build "$root" -t "$image" -f app/doc-search/Dockerfile \
 		--build-env DOCKER_BUILDKIT=1 \
-		--build-opt "build-arg=VERSION=$(cat "$root/app/VERSION")" \
+		--build-opt "build-arg=VERSION=$(cat "$root/app/doc-search/VERSION")" \
 		--build-opt "build-arg=BUILD=${tag##*-build.}" \
 		--build-opt "build-arg=COMMIT=$(git -C "$root" rev-parse --short=12 HEAD)"
 fi

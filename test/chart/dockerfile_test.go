@@ -275,7 +275,7 @@ func TestDockerignore_ContextHoldsTheServiceSourceOnly(t *testing.T) {
 	// Every Go and embedded file of the binary's own packages.
 	cmd := exec.Command("go", "list", "-deps", "-f",
 		`{{if and .Module .Module.Main}}{{$d := .Dir}}{{range .GoFiles}}{{$d}}/{{.}}{{"\n"}}{{end}}{{range .EmbedFiles}}{{$d}}/{{.}}{{"\n"}}{{end}}{{end}}`,
-		"./app/cmd/doc-search")
+		"./app/doc-search/cmd/doc-search")
 	cmd.Dir = root
 	out, err := cmd.Output()
 	require.NoError(t, err, "go list: %s", exitStderr(err))
@@ -287,7 +287,7 @@ func TestDockerignore_ContextHoldsTheServiceSourceOnly(t *testing.T) {
 		assert.False(t, excluded(filepath.ToSlash(rel)), "%s is needed by the build but excluded", rel)
 	}
 	for _, rel := range []string{"charts/doc-search/values.yaml", "test/chart/render_test.go", ".git/HEAD",
-		"README.md", "app/internal/index/index_test.go", "bin/doc-search", ".cache/bin/actionlint"} {
+		"README.md", "app/doc-search/internal/index/index_test.go", "bin/doc-search", ".cache/bin/actionlint"} {
 		assert.True(t, excluded(rel), "%s must stay out of the build context", rel)
 	}
 }

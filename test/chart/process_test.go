@@ -45,13 +45,13 @@ func buildDocSearch(dir string) (string, error) {
 	_, file, _, _ := runtime.Caller(0)
 	root := filepath.Join(filepath.Dir(file), "..", "..")
 	if _, err := os.Stat(filepath.Join(root, "app", "cmd", "doc-search")); err != nil {
-		return "", fmt.Errorf("app/cmd/doc-search is absent: %w", err)
+		return "", fmt.Errorf("app/doc-search/cmd/doc-search is absent: %w", err)
 	}
 	bin := filepath.Join(dir, "doc-search")
-	cmd := exec.Command("go", "build", "-o", bin, "./app/cmd/doc-search")
+	cmd := exec.Command("go", "build", "-o", bin, "./app/doc-search/cmd/doc-search")
 	cmd.Dir = root
 	if out, err := cmd.CombinedOutput(); err != nil {
-		return "", fmt.Errorf("go build ./app/cmd/doc-search: %w\n%s", err, out)
+		return "", fmt.Errorf("go build ./app/doc-search/cmd/doc-search: %w\n%s", err, out)
 	}
 	return bin, nil
 }

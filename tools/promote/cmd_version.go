@@ -36,7 +36,7 @@ func newVersionCmd() *cobra.Command {
 			return nil
 		},
 	}
-	cmd.Flags().StringVar(&file, "version-file", "app/VERSION", "file holding the app's semver, relative to --repo")
+	cmd.Flags().StringVar(&file, "version-file", "app/doc-search/VERSION", "file holding the app's semver, relative to --repo")
 	cmd.Flags().Uint64Var(&build, "build", 0, "CI build number (required)")
 	_ = cmd.MarkFlagRequired("build")
 	return cmd

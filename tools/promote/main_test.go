@@ -149,15 +149,15 @@ image:
 
 func TestSet_CommitsOnlyTheImageFileEvenWithOtherChangesStaged(t *testing.T) {
 	r := newRepo(t)
-	r.write("app/VERSION", "1.5.0\n")
-	r.git("add", "app/VERSION")
+	r.write("app/doc-search/VERSION", "1.5.0\n")
+	r.git("add", "app/doc-search/VERSION")
 
 	r.mustPromote("set", "--cluster", "minikube", "--tag", "1.4.0-build.58", "--source-commit", "abc123")
 
 	assert.Equal(t, minikubeFile+"\n", r.git("show", "--format=", "--name-only", "HEAD"))
 	assert.Contains(t, r.git("log", "-1", "--format=%B"), "Source-Commit: abc123\n")
 	assert.NotContains(t, r.git("log", "-1", "--format=%B"), "Image-Digest:", "no digest given, no trailer")
-	assert.Equal(t, "M  app/VERSION\n", r.git("status", "--porcelain"), "the staged change is left staged")
+	assert.Equal(t, "M  app/doc-search/VERSION\n", r.git("status", "--porcelain"), "the staged change is left staged")
 }
 
 func TestSet_SameImageTwiceDoesNothing(t *testing.T) {
@@ -373,14 +373,14 @@ func TestVersion_PrintsAppVersionWithBuildNumber(t *testing.T) {
 	res := r.mustPromote("version", "--build", "57")
 	assert.Equal(t, "1.4.0-build.57\n", res.stdout)
 
-	r.write("app/VERSION", "1.4\n")
+	r.write("app/doc-search/VERSION", "1.4\n")
 	res = r.promote("version", "--build", "57")
 	assert.Equal(t, 1, res.code)
-	assert.Contains(t, res.stderr, filepath.Join(r.dir, "app/VERSION")+`: version "1.4" is not semver`)
+	assert.Contains(t, res.stderr, filepath.Join(r.dir, "app/doc-search/VERSION")+`: version "1.4" is not semver`)
 }
 
 func TestVersion_TheRepositorysAppVersionGivesAValidTag(t *testing.T) {
-	// A bad bump of app/VERSION fails here, in CI, before a release tries it.
+	// A bad bump of app/doc-search/VERSION fails here, in CI, before a release tries it.
 	repoRoot, err := filepath.Abs(filepath.Join("..", ".."))
 	require.NoError(t, err)
 	cmd := exec.Command(promoteBin, "--repo", repoRoot, "version", "--build", "7")

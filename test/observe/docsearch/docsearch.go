@@ -18,14 +18,14 @@ import (
 	"github.com/doc-search/gitops/test/observe/promserver"
 )
 
-// Build compiles ./app/cmd/<name> of the module at root into dir and returns
+// Build compiles ./app/doc-search/cmd/<name> of the module at root into dir and returns
 // the binary's path.
 func Build(ctx context.Context, root, dir, name string) (string, error) {
 	out := filepath.Join(dir, name)
-	cmd := exec.CommandContext(ctx, "go", "build", "-o", out, "./app/cmd/"+name)
+	cmd := exec.CommandContext(ctx, "go", "build", "-o", out, "./app/doc-search/cmd/"+name)
 	cmd.Dir = root
 	if msg, err := cmd.CombinedOutput(); err != nil {
-		return "", fmt.Errorf("go build ./app/cmd/%s: %w\n%s", name, err, msg)
+		return "", fmt.Errorf("go build ./app/doc-search/cmd/%s: %w\n%s", name, err, msg)
 	}
 	return out, nil
 }

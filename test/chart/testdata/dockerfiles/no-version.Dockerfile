@@ -2,8 +2,8 @@
 # syntax=docker/dockerfile:1.7
 # The doc-search image. Build from the repository root (the Go module lives there):
 #
-#   docker buildx build -f app/Dockerfile \
-#     --build-arg VERSION=$(cat app/VERSION) --build-arg BUILD=57 --build-arg COMMIT=$(git rev-parse --short=12 HEAD) \
+#   docker buildx build -f app/doc-search/Dockerfile \
+#     --build-arg VERSION=$(cat app/doc-search/VERSION) --build-arg BUILD=57 --build-arg COMMIT=$(git rev-parse --short=12 HEAD) \
 #     -t ghcr.io/doc-search/doc-search:1.0.0-build.57 .
 #
 # Base images are pinned by digest (the tag says what they are, the digest
@@ -30,7 +30,7 @@ RUN --mount=type=cache,target=/go/pkg/mod \
       -ldflags "-s -w \
         -X github.com/doc-search/gitops/app/internal/buildinfo.Version=${VERSION} \
         -X github.com/doc-search/gitops/app/internal/buildinfo.Build=${BUILD}" \
-      -o /out/doc-search ./app/cmd/doc-search
+      -o /out/doc-search ./app/doc-search/cmd/doc-search
 
 # Static, no shell, no package manager; the sample corpus is embedded in the
 # binary, so the binary is the only file added.

@@ -21,7 +21,7 @@ type Tag struct {
 var tagPattern = regexp.MustCompile(`^(.+)-build\.(0|[1-9][0-9]*)$`)
 
 // New returns the tag of build number build of version (a strict semver
-// without build metadata, as written in app/VERSION).
+// without build metadata, as written in app/doc-search/VERSION).
 func New(version string, build uint64) (Tag, error) {
 	v, err := parseVersion(version)
 	if err != nil {

@@ -13,8 +13,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/doc-search/gitops/app/internal/corpus"
-	"github.com/doc-search/gitops/app/internal/tokenize"
+	"github.com/doc-search/gitops/app/doc-search/internal/corpus"
+	"github.com/doc-search/gitops/app/doc-search/internal/tokenize"
 )
 
 func TestIntersect(t *testing.T) {

@@ -11,7 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"golang.org/x/sys/unix"
 
-	"github.com/doc-search/gitops/app/internal/corpus"
+	"github.com/doc-search/gitops/app/doc-search/internal/corpus"
 )
 
 // cached reports whether the first byte of path is in the page cache: a read

@@ -11,9 +11,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/doc-search/gitops/app/internal/corpus"
-	"github.com/doc-search/gitops/app/internal/synth"
-	"github.com/doc-search/gitops/app/internal/tokenize"
+	"github.com/doc-search/gitops/app/doc-search/internal/corpus"
+	"github.com/doc-search/gitops/app/doc-search/internal/synth"
+	"github.com/doc-search/gitops/app/doc-search/internal/tokenize"
 )
 
 // Benchmarks run on a generated corpus of benchSpec, or on the directory in

@@ -11,13 +11,13 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/doc-search/gitops/app/doc-search/internal/corpus"
+	"github.com/doc-search/gitops/app/doc-search/internal/index"
+	"github.com/doc-search/gitops/app/doc-search/internal/metrics"
+	"github.com/doc-search/gitops/app/doc-search/internal/query"
+	"github.com/doc-search/gitops/app/doc-search/internal/sample"
+	"github.com/doc-search/gitops/app/doc-search/internal/server"
 	"github.com/doc-search/gitops/app/internal/buildinfo"
-	"github.com/doc-search/gitops/app/internal/corpus"
-	"github.com/doc-search/gitops/app/internal/index"
-	"github.com/doc-search/gitops/app/internal/metrics"
-	"github.com/doc-search/gitops/app/internal/query"
-	"github.com/doc-search/gitops/app/internal/sample"
-	"github.com/doc-search/gitops/app/internal/server"
 )
 
 func TestRun_ExitCodeSaysWhetherEnoughResultsCame(t *testing.T) {

@@ -7,7 +7,7 @@ import (
 	"fmt"
 	"sync"
 
-	"github.com/doc-search/gitops/app/internal/tokenize"
+	"github.com/doc-search/gitops/app/doc-search/internal/tokenize"
 )
 
 // Limits bound what one query may ask.

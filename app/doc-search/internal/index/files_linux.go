@@ -6,7 +6,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
-	"github.com/doc-search/gitops/app/internal/corpus"
+	"github.com/doc-search/gitops/app/doc-search/internal/corpus"
 )
 
 // openFiles reads a corpus.Dir through dirFiles, anything else through its

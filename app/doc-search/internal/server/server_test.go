@@ -15,12 +15,12 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/doc-search/gitops/app/doc-search/internal/corpus"
+	"github.com/doc-search/gitops/app/doc-search/internal/index"
+	"github.com/doc-search/gitops/app/doc-search/internal/metrics"
+	"github.com/doc-search/gitops/app/doc-search/internal/query"
+	"github.com/doc-search/gitops/app/doc-search/internal/sample"
 	"github.com/doc-search/gitops/app/internal/buildinfo"
-	"github.com/doc-search/gitops/app/internal/corpus"
-	"github.com/doc-search/gitops/app/internal/index"
-	"github.com/doc-search/gitops/app/internal/metrics"
-	"github.com/doc-search/gitops/app/internal/query"
-	"github.com/doc-search/gitops/app/internal/sample"
 )
 
 var testInfo = buildinfo.Info{Version: "1.2.3", Build: "57", Commit: "abc123"}

@@ -15,9 +15,9 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/doc-search/gitops/app/internal/corpus"
-	"github.com/doc-search/gitops/app/internal/sample"
-	"github.com/doc-search/gitops/app/internal/tokenize"
+	"github.com/doc-search/gitops/app/doc-search/internal/corpus"
+	"github.com/doc-search/gitops/app/doc-search/internal/sample"
+	"github.com/doc-search/gitops/app/doc-search/internal/tokenize"
 )
 
 func build(t *testing.T, fsys fs.FS, opt Options) *Index {

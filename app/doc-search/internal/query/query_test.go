@@ -9,7 +9,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/doc-search/gitops/app/internal/tokenize"
+	"github.com/doc-search/gitops/app/doc-search/internal/tokenize"
 )
 
 func TestParse(t *testing.T) {

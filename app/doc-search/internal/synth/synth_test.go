@@ -10,9 +10,9 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/doc-search/gitops/app/internal/corpus"
-	"github.com/doc-search/gitops/app/internal/index"
-	"github.com/doc-search/gitops/app/internal/tokenize"
+	"github.com/doc-search/gitops/app/doc-search/internal/corpus"
+	"github.com/doc-search/gitops/app/doc-search/internal/index"
+	"github.com/doc-search/gitops/app/doc-search/internal/tokenize"
 )
 
 func TestWord_UniquePerRank(t *testing.T) {

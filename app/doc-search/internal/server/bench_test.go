@@ -11,11 +11,11 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/doc-search/gitops/app/internal/corpus"
-	"github.com/doc-search/gitops/app/internal/index"
-	"github.com/doc-search/gitops/app/internal/metrics"
-	"github.com/doc-search/gitops/app/internal/query"
-	"github.com/doc-search/gitops/app/internal/synth"
+	"github.com/doc-search/gitops/app/doc-search/internal/corpus"
+	"github.com/doc-search/gitops/app/doc-search/internal/index"
+	"github.com/doc-search/gitops/app/doc-search/internal/metrics"
+	"github.com/doc-search/gitops/app/doc-search/internal/query"
+	"github.com/doc-search/gitops/app/doc-search/internal/synth"
 )
 
 // The handler benchmarks search a small generated corpus: what they measure

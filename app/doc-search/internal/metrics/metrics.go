@@ -11,8 +11,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promauto"
 
+	"github.com/doc-search/gitops/app/doc-search/internal/index"
 	"github.com/doc-search/gitops/app/internal/buildinfo"
-	"github.com/doc-search/gitops/app/internal/index"
 )
 
 const namespace = "docsearch"

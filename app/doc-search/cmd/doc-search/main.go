@@ -22,15 +22,15 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"go.uber.org/zap/zapcore"
 
+	"github.com/doc-search/gitops/app/doc-search/internal/config"
+	"github.com/doc-search/gitops/app/doc-search/internal/corpus"
+	"github.com/doc-search/gitops/app/doc-search/internal/index"
+	"github.com/doc-search/gitops/app/doc-search/internal/metrics"
+	"github.com/doc-search/gitops/app/doc-search/internal/query"
+	"github.com/doc-search/gitops/app/doc-search/internal/sample"
+	"github.com/doc-search/gitops/app/doc-search/internal/searchclient"
+	"github.com/doc-search/gitops/app/doc-search/internal/server"
 	"github.com/doc-search/gitops/app/internal/buildinfo"
-	"github.com/doc-search/gitops/app/internal/config"
-	"github.com/doc-search/gitops/app/internal/corpus"
-	"github.com/doc-search/gitops/app/internal/index"
-	"github.com/doc-search/gitops/app/internal/metrics"
-	"github.com/doc-search/gitops/app/internal/query"
-	"github.com/doc-search/gitops/app/internal/sample"
-	"github.com/doc-search/gitops/app/internal/searchclient"
-	"github.com/doc-search/gitops/app/internal/server"
 )
 
 func main() {

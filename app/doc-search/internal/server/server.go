@@ -14,10 +14,10 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/doc-search/gitops/app/doc-search/internal/index"
+	"github.com/doc-search/gitops/app/doc-search/internal/metrics"
+	"github.com/doc-search/gitops/app/doc-search/internal/query"
 	"github.com/doc-search/gitops/app/internal/buildinfo"
-	"github.com/doc-search/gitops/app/internal/index"
-	"github.com/doc-search/gitops/app/internal/metrics"
-	"github.com/doc-search/gitops/app/internal/query"
 )
 
 // Server serves the API. It answers /healthz at once; /readyz and searches

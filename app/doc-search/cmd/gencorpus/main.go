@@ -10,7 +10,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/doc-search/gitops/app/internal/synth"
+	"github.com/doc-search/gitops/app/doc-search/internal/synth"
 )
 
 func main() {

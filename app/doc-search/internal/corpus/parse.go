@@ -6,7 +6,7 @@ import (
 	"strconv"
 	"unicode/utf8"
 
-	"github.com/doc-search/gitops/app/internal/tokenize"
+	"github.com/doc-search/gitops/app/doc-search/internal/tokenize"
 )
 
 // maxTagLen bounds how far a '<' looks for its '>': past it, the '<' is text.
