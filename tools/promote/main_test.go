@@ -111,7 +111,9 @@ func (r *testRepo) read(rel string) string {
 
 func (r *testRepo) write(rel, content string) {
 	r.t.Helper()
-	require.NoError(r.t, os.WriteFile(filepath.Join(r.dir, rel), []byte(content), 0o644))
+	path := filepath.Join(r.dir, rel)
+	require.NoError(r.t, os.MkdirAll(filepath.Dir(path), 0o755))
+	require.NoError(r.t, os.WriteFile(path, []byte(content), 0o644))
 }
 
 // lastMessage is HEAD's commit message without git's trailing blank line.
