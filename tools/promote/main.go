@@ -72,9 +72,16 @@ func requireFlags(cmd *cobra.Command, names ...string) error {
 	return nil
 }
 
+// commit is set by the Makefile's build (-X main.commit=...).
+var commit string
+
 // version says which commit of this repository the binary was built from,
-// as the go command stamps it; promote ships with the repository, not apart.
+// as the Makefile or else the go command stamps it: promote ships with the
+// repository, not apart from it.
 func version() string {
+	if commit != "" {
+		return "commit " + commit
+	}
 	info, ok := debug.ReadBuildInfo()
 	if !ok {
 		return "dev"
