@@ -44,6 +44,8 @@ require (
 	github.com/Masterminds/semver/v3 v3.3.1
 	github.com/argoproj/argo-cd/v2 v2.14.21
 	github.com/argoproj/gitops-engine v0.7.1-0.20250521000818-c08b0a72c1f1
+	github.com/bitnami-labs/sealed-secrets v0.30.0
+	github.com/compose-spec/compose-go/v2 v2.6.0
 	github.com/jackc/pgx/v5 v5.7.5
 	github.com/pressly/goose/v3 v3.22.1
 	github.com/prometheus-operator/prometheus-operator/pkg/apis/monitoring v0.85.0
@@ -60,8 +62,6 @@ require (
 )
 
 require (
-	github.com/bitnami-labs/sealed-secrets v0.30.0 // indirect
-	github.com/compose-spec/compose-go/v2 v2.6.0 // indirect
 	github.com/docker/go-connections v0.5.0 // indirect
 	github.com/go-viper/mapstructure/v2 v2.3.0 // indirect
 	github.com/jackc/pgpassfile v1.0.0 // indirect
