@@ -48,7 +48,9 @@ export VISITORS_ADDR=${VISITORS_ADDR:-:8081} VISITORS_METRICS_ADDR=${VISITORS_ME
 export VISITORS_LOG_LEVEL=${VISITORS_LOG_LEVEL:-debug}
 
 cd "$root"
-go build -o "$dir/visitors" ./app/visitors/cmd/visitors
+bi=github.com/doc-search/gitops/app/internal/buildinfo
+go build -ldflags "-X $bi.Version=$(cat app/visitors/VERSION) -X $bi.Build=0 -X $bi.Commit=$(git rev-parse --short=12 HEAD 2>/dev/null || echo dev)" \
+	-o "$dir/visitors" ./app/visitors/cmd/visitors
 "$dir/visitors" migrate
 echo "dev-visitors: http://localhost${VISITORS_ADDR} (metrics on ${VISITORS_METRICS_ADDR}); Ctrl-C stops it and PostgreSQL" >&2
 "$dir/visitors"
