@@ -1,6 +1,7 @@
-// Package api is shout's HTTP API: POST / and its OpenAPI document, served
-// as JSON at /openapi.json and as a page to read at /docs. Handlers only
-// translate between HTTP and the domain.
+// Package api is shout's own HTTP API: POST / and its OpenAPI document,
+// served as JSON at /openapi.json and as a page to read at /docs. Handlers
+// only translate between HTTP and the domain; app/internal/service adds
+// health, readiness, version, routing errors, logs and metrics.
 package api
 
 import (
@@ -15,6 +16,7 @@ import (
 	"strconv"
 	"unicode/utf8"
 
+	"github.com/doc-search/gitops/app/internal/service"
 	"github.com/doc-search/gitops/app/shout/internal/upstream"
 )
 
@@ -54,6 +56,14 @@ func New(svc Shouter, maxChars int) (*API, error) {
 // of the object and white space.
 func maxBodyBytes(maxChars int) int64 { return 12*int64(maxChars) + 1024 }
 
+// Pattern is the route's http.ServeMux pattern: "/" is that path alone.
+func (r Route) Pattern() string {
+	if r.Path == "/" {
+		return r.Method + " /{$}"
+	}
+	return r.Method + " " + r.Path
+}
+
 // Routes lists the operations; the service's main mounts each.
 func (a *API) Routes() []Route {
 	return []Route{
@@ -66,7 +76,7 @@ func (a *API) Routes() []Route {
 func (a *API) shout(w http.ResponseWriter, r *http.Request) {
 	text, status, err := a.decode(w, r)
 	if err != nil {
-		WriteError(w, status, err.Error())
+		service.WriteError(w, status, err.Error())
 		return
 	}
 	out, err := a.svc.Shout(r.Context(), text)
@@ -74,9 +84,7 @@ func (a *API) shout(w http.ResponseWriter, r *http.Request) {
 		writeUpstreamError(w, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, struct {
-		Data string `json:"data"`
-	}{out})
+	service.WriteJSON(w, http.StatusOK, map[string]string{"data": out})
 }
 
 // decode reads the request's text, or says what is wrong with the request
@@ -177,31 +185,13 @@ func writeUpstreamError(w http.ResponseWriter, err error) {
 	switch kind := upstream.Kind(err); {
 	case errors.As(err, &open):
 		w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(open.RetryAfter.Seconds()))))
-		WriteError(w, http.StatusServiceUnavailable, err.Error())
+		service.WriteError(w, http.StatusServiceUnavailable, err.Error())
 	case kind == upstream.KindTimeout:
-		WriteError(w, http.StatusGatewayTimeout, "upstream did not answer in time: "+err.Error())
+		service.WriteError(w, http.StatusGatewayTimeout, "upstream did not answer in time: "+err.Error())
 	case kind == upstream.KindCanceled:
 		// The client left; nobody reads this.
-		WriteError(w, http.StatusServiceUnavailable, "request canceled")
+		service.WriteError(w, http.StatusServiceUnavailable, "request canceled")
 	default:
-		WriteError(w, http.StatusBadGateway, "upstream failed: "+err.Error())
+		service.WriteError(w, http.StatusBadGateway, "upstream failed: "+err.Error())
 	}
-}
-
-func writeJSON(w http.ResponseWriter, code int, v any) {
-	body, err := json.Marshal(v)
-	if err != nil {
-		panic(err) // only strings are marshalled
-	}
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("X-Content-Type-Options", "nosniff")
-	w.WriteHeader(code)
-	_, _ = w.Write(append(body, '\n'))
-}
-
-// WriteError writes the API's JSON error body, {"error": msg}.
-func WriteError(w http.ResponseWriter, code int, msg string) {
-	writeJSON(w, code, struct {
-		Error string `json:"error"`
-	}{msg})
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/doc-search/gitops/app/internal/service"
 	"github.com/doc-search/gitops/app/shout/internal/api"
 	"github.com/doc-search/gitops/app/shout/internal/cache"
 	"github.com/doc-search/gitops/app/shout/internal/metrics"
@@ -46,7 +47,11 @@ func stack(t testing.TB, up *shoutcloudtest.Server, redisAddr string, edit func(
 	}
 	a, err := api.New(shout.New(client, c, 5*time.Second), maxChars)
 	require.NoError(t, err)
-	srv := httptest.NewServer(api.Handler(a.Routes(), func(r api.Route) http.Handler { return r.Handler }))
+	s := service.New(service.Options{Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Registry: prometheus.NewRegistry(), Namespace: "shout"})
+	for _, r := range a.Routes() {
+		s.Handle(r.Pattern(), r.Name, r.Handler)
+	}
+	srv := httptest.NewServer(s.Handler())
 	t.Cleanup(srv.Close)
 	return srv
 }
@@ -183,6 +188,7 @@ func TestHandler_OtherPathsAndMethodsGetJSONErrors(t *testing.T) {
 		{http.MethodPost, "/docs", http.StatusMethodNotAllowed, "GET, HEAD"},
 		{http.MethodGet, "/nope", http.StatusNotFound, ""},
 		{http.MethodPost, "/V1/SHOUT", http.StatusNotFound, ""},
+		{http.MethodPost, "/docs/", http.StatusNotFound, ""},
 	} {
 		req, err := http.NewRequest(tc.method, srv.URL+tc.path, nil)
 		require.NoError(t, err)

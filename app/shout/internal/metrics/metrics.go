@@ -3,7 +3,11 @@
 // misses. Each is registered on the registry passed in, never the global one.
 package metrics
 
-import "github.com/prometheus/client_golang/prometheus"
+import (
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/doc-search/gitops/app/internal/service"
+)
 
 // Metrics holds the service's metrics.
 type Metrics struct {
@@ -28,7 +32,7 @@ func New(reg prometheus.Registerer) *Metrics {
 		UpstreamDuration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name:    "shout_upstream_request_duration_seconds",
 			Help:    "Latency of each attempt to call the upstream, by outcome (ok or the error kind).",
-			Buckets: []float64{.005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5},
+			Buckets: service.DurationBuckets,
 		}, []string{"outcome"}),
 		UpstreamErrors: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "shout_upstream_errors_total",
