@@ -8,6 +8,7 @@ import (
 	"net"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strconv"
 	"testing"
 	"time"
@@ -17,10 +18,11 @@ import (
 
 // Redis is a running redis-server.
 type Redis struct {
-	Addr string
-	t    testing.TB
-	port int
-	cmd  *exec.Cmd
+	Addr    string
+	t       testing.TB
+	port    int
+	logFile string
+	cmd     *exec.Cmd
 }
 
 // Start runs redis-server for t, without persistence, stopped at cleanup.
@@ -40,7 +42,7 @@ func Start(t testing.TB) *Redis {
 	}
 	port := ln.Addr().(*net.TCPAddr).Port
 	ln.Close()
-	r := &Redis{Addr: fmt.Sprintf("127.0.0.1:%d", port), t: t, port: port}
+	r := &Redis{Addr: fmt.Sprintf("127.0.0.1:%d", port), t: t, port: port, logFile: filepath.Join(t.TempDir(), "redis.log")}
 	r.Restart()
 	t.Cleanup(r.Kill)
 	return r
@@ -50,8 +52,7 @@ func Start(t testing.TB) *Redis {
 func (r *Redis) Restart() {
 	r.t.Helper()
 	r.cmd = exec.Command("redis-server", "--bind", "127.0.0.1", "--port", strconv.Itoa(r.port),
-		"--save", "", "--appendonly", "no", "--protected-mode", "no", "--loglevel", "warning")
-	r.cmd.Stdout, r.cmd.Stderr = os.Stderr, os.Stderr
+		"--save", "", "--appendonly", "no", "--protected-mode", "no", "--loglevel", "warning", "--logfile", r.logFile)
 	if err := r.cmd.Start(); err != nil {
 		r.t.Fatalf("starting redis-server: %v", err)
 	}
@@ -61,7 +62,8 @@ func (r *Redis) Restart() {
 			return
 		}
 		if time.Now().After(deadline) {
-			r.t.Fatalf("redis-server on %s not answering PING after 10s", r.Addr)
+			log, _ := os.ReadFile(r.logFile)
+			r.t.Fatalf("redis-server on %s not answering PING after 10s; its log:\n%s", r.Addr, log)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
