@@ -75,7 +75,7 @@ func newApp(cfg config, log *slog.Logger, info buildinfo.Info) (*app, error) {
 	m := metrics.New(reg)
 	up, err := upstream.New(cfg.Upstream, m)
 	if err != nil {
-		return nil, fmt.Errorf("--upstream: %w", err)
+		return nil, fmt.Errorf("upstream settings (--upstream, --upstream-*, --breaker-*): %w", err)
 	}
 	metrics.BreakerState(reg, up.BreakerState)
 	a := &app{registry: reg, upstream: up}

@@ -53,8 +53,24 @@ func New(cfg Config, m *metrics.Metrics) (*Client, error) {
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return nil, fmt.Errorf("upstream URL %q: want http(s)://host[:port][/path]", cfg.URL)
 	}
-	if cfg.Timeout <= 0 || cfg.Retries < 0 || cfg.Backoff < 0 || cfg.BreakerFailures < 1 || cfg.BreakerOpen <= 0 {
-		return nil, fmt.Errorf("upstream settings %+v: timeout and breaker open time must be positive, retries and backoff not negative, breaker failures at least 1", cfg)
+	var errs []error
+	if cfg.Timeout <= 0 {
+		errs = append(errs, fmt.Errorf("timeout must be positive, got %s", cfg.Timeout))
+	}
+	if cfg.Retries < 0 {
+		errs = append(errs, fmt.Errorf("retries must not be negative, got %d", cfg.Retries))
+	}
+	if cfg.Backoff < 0 {
+		errs = append(errs, fmt.Errorf("backoff must not be negative, got %s", cfg.Backoff))
+	}
+	if cfg.BreakerFailures < 1 {
+		errs = append(errs, fmt.Errorf("breaker failures must be at least 1, got %d", cfg.BreakerFailures))
+	}
+	if cfg.BreakerOpen <= 0 {
+		errs = append(errs, fmt.Errorf("breaker open time must be positive, got %s", cfg.BreakerOpen))
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
 	}
 	transport := http.DefaultTransport.(*http.Transport).Clone()
 	transport.MaxIdleConnsPerHost = 64 // every request goes to one host
