@@ -52,7 +52,8 @@ func Start(t testing.TB) *Redis {
 func (r *Redis) Restart() {
 	r.t.Helper()
 	r.cmd = exec.Command("redis-server", "--bind", "127.0.0.1", "--port", strconv.Itoa(r.port),
-		"--save", "", "--appendonly", "no", "--protected-mode", "no", "--loglevel", "warning", "--logfile", r.logFile)
+		"--save", "", "--appendonly", "no", "--protected-mode", "no", "--loglevel", "warning", "--logfile", r.logFile,
+		"--enable-debug-command", "local") // DEBUG SLEEP stages a hung server
 	if err := r.cmd.Start(); err != nil {
 		r.t.Fatalf("starting redis-server: %v", err)
 	}

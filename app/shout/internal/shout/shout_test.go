@@ -11,6 +11,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
+	goredis "github.com/redis/go-redis/v9"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -173,4 +174,28 @@ func TestShout_UpstreamFailureIsReturnedAndNotCached(t *testing.T) {
 	out, err := r.svc.Shout(context.Background(), "oops")
 	require.NoError(t, err)
 	assert.Equal(t, "SPOO", out)
+}
+
+func TestShout_HungRedisCostsItsTimeoutNotTheRequest(t *testing.T) {
+	up := shoutcloudtest.New()
+	defer up.Close()
+	redis := redistest.Start(t)
+	r := newReplica(t, up.URL, redis.Addr)
+
+	// DEBUG SLEEP stalls the server with its connections open: a Redis that
+	// accepts and never answers, unlike a killed one that refuses at once.
+	stalled := make(chan error, 1)
+	go func() { _, err := redis.Do("DEBUG", "SLEEP", "2"); stalled <- err }()
+	require.Eventually(t, func() bool {
+		c := goredis.NewClient(&goredis.Options{Addr: redis.Addr, MaxRetries: -1, ReadTimeout: 50 * time.Millisecond})
+		defer c.Close()
+		return c.Ping(context.Background()).Err() != nil
+	}, time.Second, 10*time.Millisecond, "Redis stalls")
+
+	out, err := r.svc.Shout(context.Background(), "hung")
+	require.NoError(t, err)
+	assert.Equal(t, "GNUH", out)
+	assert.InDelta(t, 1, r.cacheCount("error"), 0, "the lookup timed out")
+	assert.InDelta(t, 1, r.cacheCount("set_error"), 0, "and so did the store")
+	require.NoError(t, <-stalled)
 }
