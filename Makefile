@@ -12,12 +12,17 @@ COMMIT ?= $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo dev)
 BUILDINFO := github.com/doc-search/gitops/app/internal/buildinfo
 LDFLAGS := -X $(BUILDINFO).Version=$(VERSION) -X $(BUILDINFO).Build=$(BUILD) -X $(BUILDINFO).Commit=$(COMMIT)
 
-.PHONY: run build test deps unit lint bench version e2e observe
+.PHONY: run build test deps unit lint bench version e2e observe dev-visitors
 .PHONY: minikube-up minikube-smoke minikube-down
 
 ## run: serve doc-search on :8080 (metrics on :8000) with its built-in sample corpus
 run:
 	$(GO) run -ldflags '$(LDFLAGS)' ./app/doc-search/cmd/doc-search
+
+## dev-visitors: visitors on :8081 (metrics on :8001) on Debian's PostgreSQL, migrated
+## first; docker-compose.yml runs the same stack with Docker
+dev-visitors:
+	bash scripts/dev-visitors.sh
 
 ## build: build the doc-search binary into bin/
 build:

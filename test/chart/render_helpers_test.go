@@ -48,7 +48,7 @@ func chartDir(t testing.TB) string { return filepath.Join(repoRoot(t), "charts",
 
 // renderOptions are what `helm template` takes besides values.
 type renderOptions struct {
-	chart       string // a folder of charts/; empty for doc-search
+	chart       string // chart folder; "" is charts/doc-search
 	release     string
 	apiVersions []string
 	kubeVersion string
@@ -79,7 +79,7 @@ func renderChart(t testing.TB, opts renderOptions, sets []string, valueFiles ...
 
 	dir := chartDir(t)
 	if opts.chart != "" {
-		dir = filepath.Join(repoRoot(t), "charts", opts.chart)
+		dir = opts.chart
 	}
 	chrt, err := loader.Load(dir)
 	require.NoError(t, err, "loading the chart")

@@ -11,7 +11,9 @@ import (
 	networkingv1 "k8s.io/api/networking/v1"
 )
 
-var shoutChart = renderOptions{chart: "shout", release: "shout"}
+func shoutChart(t testing.TB) renderOptions {
+	return renderOptions{chart: filepath.Join(repoRoot(t), "charts", "shout"), release: "shout"}
+}
 
 // nginxRetry are the ingress-nginx annotations of the edge retries.
 var nginxRetry = []string{
@@ -24,7 +26,7 @@ var nginxRetry = []string{
 
 func TestShoutChart_EdgeRetriesAreIngressNginxAnnotations(t *testing.T) {
 	var ing networkingv1.Ingress
-	mustRender(t, shoutChart, "ingress.enabled=true").one(t, "Ingress", &ing)
+	mustRender(t, shoutChart(t), "ingress.enabled=true").one(t, "Ingress", &ing)
 	assert.Equal(t, map[string]string{
 		"nginx.ingress.kubernetes.io/proxy-next-upstream":         "error timeout non_idempotent",
 		"nginx.ingress.kubernetes.io/proxy-next-upstream-tries":   "3",
@@ -33,22 +35,22 @@ func TestShoutChart_EdgeRetriesAreIngressNginxAnnotations(t *testing.T) {
 		"nginx.ingress.kubernetes.io/proxy-read-timeout":          "15",
 	}, ing.Annotations, "connection failures retried, POST included, never shout's own 5xx")
 
-	mustRender(t, shoutChart, "ingress.enabled=true", "ingress.className=traefik").one(t, "Ingress", &ing)
+	mustRender(t, shoutChart(t), "ingress.enabled=true", "ingress.className=traefik").one(t, "Ingress", &ing)
 	for _, a := range nginxRetry {
 		assert.NotContains(t, ing.Annotations, a, "another controller ignores ingress-nginx's annotations: none rendered")
 	}
 
-	mustRender(t, shoutChart, "ingress.enabled=true",
+	mustRender(t, shoutChart(t), "ingress.enabled=true",
 		`ingress.annotations.nginx\.ingress\.kubernetes\.io/proxy-next-upstream=error`).one(t, "Ingress", &ing)
 	assert.Equal(t, "error", ing.Annotations["nginx.ingress.kubernetes.io/proxy-next-upstream"], "a cluster's annotation wins")
 
-	mustRender(t, shoutChart, "ingress.enabled=true", "ingress.edgeRetries.enabled=false").one(t, "Ingress", &ing)
+	mustRender(t, shoutChart(t), "ingress.enabled=true", "ingress.edgeRetries.enabled=false").one(t, "Ingress", &ing)
 	assert.Empty(t, ing.Annotations)
 }
 
 func TestShoutChart_EgressOnlyToDNSRedisAndTheUpstream(t *testing.T) {
 	var np networkingv1.NetworkPolicy
-	mustRender(t, shoutChart, "cache.redis=redis:6379", "networkPolicy.redis.podLabels.app=redis").one(t, "NetworkPolicy", &np)
+	mustRender(t, shoutChart(t), "cache.redis=redis:6379", "networkPolicy.redis.podLabels.app=redis").one(t, "NetworkPolicy", &np)
 	assert.Contains(t, np.Spec.PolicyTypes, networkingv1.PolicyTypeEgress)
 	require.Len(t, np.Spec.Egress, 3, "DNS, Redis, the upstream")
 
@@ -68,21 +70,21 @@ func TestShoutChart_EgressOnlyToDNSRedisAndTheUpstream(t *testing.T) {
 	assert.ElementsMatch(t, []string{"10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"}, upstream.To[0].IPBlock.Except,
 		"the upstream is public: no private address through this rule")
 
-	mustRender(t, shoutChart, "cache.redis=cache.example:6379", "networkPolicy.redis.cidrs={10.40.0.0/28}").one(t, "NetworkPolicy", &np)
+	mustRender(t, shoutChart(t), "cache.redis=cache.example:6379", "networkPolicy.redis.cidrs={10.40.0.0/28}").one(t, "NetworkPolicy", &np)
 	require.Len(t, np.Spec.Egress, 3)
 	assert.Equal(t, "10.40.0.0/28", np.Spec.Egress[1].To[0].IPBlock.CIDR, "a managed Redis by its addresses")
 
-	mustRender(t, shoutChart).one(t, "NetworkPolicy", &np)
+	mustRender(t, shoutChart(t)).one(t, "NetworkPolicy", &np)
 	assert.Len(t, np.Spec.Egress, 2, "no cache: no Redis rule")
 
-	_, err := renderChart(t, shoutChart, []string{"cache.redis=redis:6379"})
+	_, err := renderChart(t, shoutChart(t), []string{"cache.redis=redis:6379"})
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "networkPolicy.redis: set podLabels")
 }
 
 func TestShoutChart_ReadinessDoesNotDependOnTheUpstream(t *testing.T) {
 	var d appsv1.Deployment
-	mustRender(t, shoutChart, "cache.redis=redis:6379", "networkPolicy.redis.podLabels.app=redis").one(t, "Deployment", &d)
+	mustRender(t, shoutChart(t), "cache.redis=redis:6379", "networkPolicy.redis.podLabels.app=redis").one(t, "Deployment", &d)
 	c := d.Spec.Template.Spec.Containers[0]
 	assert.Equal(t, "/readyz", c.ReadinessProbe.HTTPGet.Path)
 	assert.Equal(t, "/healthz", c.LivenessProbe.HTTPGet.Path)
@@ -101,7 +103,7 @@ func TestShoutChart_RendersWithEachClustersValues(t *testing.T) {
 	for _, cluster := range []string{"minikube", "prod"} {
 		t.Run(cluster, func(t *testing.T) {
 			dir := filepath.Join(root, "clusters", cluster, "shout")
-			r, err := renderChart(t, renderOptions{chart: "shout", release: "shout", apiVersions: monitoringAPIs}, nil,
+			r, err := renderChart(t, renderOptions{chart: filepath.Join(repoRoot(t), "charts", "shout"), release: "shout", apiVersions: monitoringAPIs}, nil,
 				filepath.Join(dir, "values.yaml"), filepath.Join(dir, "image.yaml"))
 			require.NoError(t, err)
 			var d appsv1.Deployment
@@ -114,7 +116,7 @@ func TestShoutChart_RendersWithEachClustersValues(t *testing.T) {
 }
 
 func TestRedisChart_NoPersistenceAndRestrictedPods(t *testing.T) {
-	r := mustRender(t, renderOptions{chart: "redis", release: "redis"})
+	r := mustRender(t, renderOptions{chart: filepath.Join(repoRoot(t), "charts", "redis"), release: "redis"})
 	var d appsv1.Deployment
 	r.one(t, "Deployment", &d)
 	c := d.Spec.Template.Spec.Containers[0]
