@@ -210,11 +210,6 @@ func TestPostgreSQL_MinikubeDatabaseIsRestrictedAndSealed(t *testing.T) {
 	assert.Equal(t, "postgresql", svc.Name, "minikube's DATABASE_URL names postgresql.visitors.svc")
 }
 
-func TestDockerfile_VisitorsBuildsAPinnedStaticNonRootImage(t *testing.T) {
-	stages := parseDockerfile(t, filepath.Join(repoRoot(t), "app", "visitors", "Dockerfile"))
-	assert.Empty(t, dockerfileProblems(stages, goModVersion(t)))
-}
-
 // visitorsMetrics are the series the service exports (asserted on its real
 // /metrics in app/visitors/cmd/visitors) that its rules and dashboard query.
 var visitorsMetrics = []string{
