@@ -2,6 +2,7 @@ package layout
 
 import (
 	"fmt"
+	"github.com/doc-search/gitops/tools/chartcheck/clusterrender"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -35,21 +36,6 @@ func services(root string) ([]string, error) {
 	return out, nil
 }
 
-// clusterNames are the folders under clusters/.
-func clusterNames(root string) ([]string, error) {
-	entries, err := os.ReadDir(filepath.Join(root, "clusters"))
-	if err != nil {
-		return nil, err
-	}
-	var out []string
-	for _, e := range entries {
-		if e.IsDir() {
-			out = append(out, e.Name())
-		}
-	}
-	return out, nil
-}
-
 var semverLine = regexp.MustCompile(`^[0-9]+\.[0-9]+\.[0-9]+\n?$`)
 
 // serviceProblems lists every way the tree under root holds a service only
@@ -73,7 +59,7 @@ func serviceProblems(root string) []string {
 	if err != nil {
 		return []string{err.Error()}
 	}
-	clusters, err := clusterNames(root)
+	clusters, err := clusterrender.ClusterNames(root)
 	if err != nil {
 		return []string{err.Error()}
 	}
