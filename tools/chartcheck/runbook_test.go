@@ -32,62 +32,23 @@ func TestRunbook_AddAClusterChecksClean(t *testing.T) {
 		require.NoError(t, os.WriteFile(path, []byte(strings.TrimLeft(content, "\n")), 0o644))
 	}
 	// Step 1: the cluster folder.
-	write("clusters/staging/kustomization.yaml", `
-apiVersion: kustomize.config.k8s.io/v1beta1
-kind: Kustomization
-resources:
-  - ../../argocd/projects
-  - ../../argocd/apps
-  - namespaces.yaml
-patches:
-  - path: doc-search/application.yaml
-  - path: kube-prometheus-stack/application.yaml
-`)
-	write("clusters/staging/namespaces.yaml", `
-apiVersion: v1
-kind: Namespace
-metadata:
-  name: monitoring
-  annotations:
-    argocd.argoproj.io/sync-wave: "-2"
----
-apiVersion: v1
-kind: Namespace
-metadata:
-  name: doc-search
-  labels:
-    pod-security.kubernetes.io/enforce: restricted
-  annotations:
-    argocd.argoproj.io/sync-wave: "-2"
-`)
-	write("clusters/staging/doc-search/application.yaml", `
-apiVersion: argoproj.io/v1alpha1
-kind: Application
-metadata:
-  name: doc-search
-  namespace: argocd
-spec:
-  source:
-    helm:
-      valueFiles:
-        - /clusters/staging/doc-search/values.yaml
-        - /clusters/staging/doc-search/image.yaml
-  destination:
-    namespace: doc-search
-`)
+	// Step 1: start from prod's folder, point its value files at the new
+	// folder, and keep only what differs (staging is not a prod cluster).
+	staging := filepath.Join(tmp, "clusters", "staging")
+	require.NoError(t, os.CopyFS(staging, os.DirFS(filepath.Join(repo, "clusters", "prod"))))
+	require.NoError(t, filepath.WalkDir(staging, func(path string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(path, []byte(strings.ReplaceAll(string(data), "/clusters/prod/", "/clusters/staging/")), 0o644)
+	}))
+	require.NoError(t, os.Remove(filepath.Join(staging, "chartcheck.yaml")))
 	write("clusters/staging/doc-search/values.yaml", "replicaCount: 2\n")
 	write("clusters/staging/doc-search/image.yaml", "image:\n  tag: \"1.0.0-build.1\"\n  digest: \"\"\n")
-	write("clusters/staging/kube-prometheus-stack/application.yaml", `
-apiVersion: argoproj.io/v1alpha1
-kind: Application
-metadata:
-  name: kube-prometheus-stack
-  namespace: argocd
-spec:
-  destination:
-    namespace: monitoring
-`)
-	// Step 2: its root Application.
 	write("argocd/root/staging/kustomization.yaml", `
 apiVersion: kustomize.config.k8s.io/v1beta1
 kind: Kustomization
