@@ -1,0 +1,52 @@
+// Command genports writes a synthetic ports data file of any size, the
+// same bytes for the same flags: `genports --out ports.json --size 512MiB`.
+package main
+
+import (
+	"flag"
+	"fmt"
+	"os"
+
+	"github.com/docker/go-units"
+
+	"github.com/doc-search/gitops/app/ports/internal/gen"
+)
+
+func main() {
+	if err := run(os.Args[1:]); err != nil {
+		fmt.Fprintf(os.Stderr, "genports: %v\n", err)
+		os.Exit(1)
+	}
+}
+
+func run(args []string) error {
+	fs := flag.NewFlagSet("genports", flag.ContinueOnError)
+	out := fs.String("out", "", "file to write (required)")
+	size := fs.String("size", "16MiB", "size of the file: bytes, or with a binary unit (k, KiB, M, MiB, G, GiB)")
+	keys := fs.Int("keys", 50_000, "distinct UN/LOCODEs; past them keys repeat and the last record wins")
+	seed := fs.Uint64("seed", 1, "seed: the same flags write the same bytes")
+	malformed := fs.Int("malformed-every", 0, "make every n-th record malformed (0: none)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *out == "" {
+		return fmt.Errorf("--out is required")
+	}
+	n, err := units.RAMInBytes(*size)
+	if err != nil {
+		return fmt.Errorf("--size %q: %w", *size, err)
+	}
+	f, err := os.Create(*out)
+	if err != nil {
+		return err
+	}
+	st, err := gen.Write(f, gen.Options{Size: int64(n), Keys: *keys, Seed: *seed, MalformedEvery: *malformed})
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("writing %s: %w", *out, err)
+	}
+	fmt.Printf("%s: %d records (%d malformed), %d bytes\n", *out, st.Records, st.Malformed, st.Bytes)
+	return nil
+}
