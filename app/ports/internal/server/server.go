@@ -55,7 +55,9 @@ func New(store port.Store, log *slog.Logger, m *metrics.Metrics, info buildinfo.
 	route := func(pattern string, h http.HandlerFunc) { mux.Handle(pattern, s.observe(pattern, h)) }
 	route("GET /ports", s.list)
 	route("GET /ports/{code}", s.get)
-	route("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { writeJSON(w, http.StatusOK, map[string]string{"status": "ok"}) })
+	route("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
+		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	})
 	route("GET /ready", s.readyz)
 	route("GET /readyz", s.readyz)
 	route("GET /version", func(w http.ResponseWriter, _ *http.Request) { writeJSON(w, http.StatusOK, s.info) })
