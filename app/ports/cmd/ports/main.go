@@ -7,8 +7,8 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"os"
 	"os/signal"
@@ -18,6 +18,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/doc-search/gitops/app/internal/buildinfo"
+	"github.com/doc-search/gitops/app/internal/service"
 	"github.com/doc-search/gitops/app/ports/internal/loader"
 	"github.com/doc-search/gitops/app/ports/internal/memstore"
 	"github.com/doc-search/gitops/app/ports/internal/metrics"
@@ -26,24 +27,33 @@ import (
 )
 
 func main() {
-	cfg, err := parseConfig(os.Args[1:], os.Getenv, os.Stderr)
-	if errors.Is(err, flag.ErrHelp) {
-		return
-	}
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "ports: %v\n", err)
-		os.Exit(2)
-	}
-	log := slog.New(tracing.LogHandler(slog.NewJSONHandler(os.Stdout, &slog.HandlerOptions{Level: cfg.LogLevel})))
-	if err := run(cfg, log); err != nil {
-		log.Error("ports stopped", slog.Any("error", err))
-		os.Exit(1)
-	}
+	os.Exit(run(os.Args[1:], os.Getenv, os.Stdout, os.Stderr))
 }
 
-func run(cfg config, log *slog.Logger) error {
+// run is the whole command, from its arguments to its exit code.
+func run(args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+	cfg, err := parseConfig(args, getenv, stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return 0
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "ports: %v\n", err)
+		return 2
+	}
+	log := slog.New(tracing.LogHandler(service.NewLogger(stdout, cfg.Service.LogLevel).Handler()))
+	if err := serve(cfg, getenv, log); err != nil {
+		log.Error("ports stopped", slog.Any("error", err))
+		return 1
+	}
+	return 0
+}
+
+// serve runs the service until SIGTERM. It keeps its own serving loop
+// rather than service.Serve's, which takes no wrapping handler: the trace
+// must wrap the shared access log to reach its lines.
+func serve(cfg config, getenv func(string) string, log *slog.Logger) error {
 	info := buildinfo.Current()
-	tr, err := tracing.Setup(context.Background(), os.Getenv, "ports", info.Version)
+	tr, err := tracing.Setup(context.Background(), getenv, "ports", info.Version)
 	if err != nil {
 		return err
 	}
@@ -54,33 +64,32 @@ func run(cfg config, log *slog.Logger) error {
 			log.Warn("flushing traces", slog.Any("error", err))
 		}
 	}()
-	m := metrics.New(info)
+	l, err := service.Listen(cfg.Service)
+	if err != nil {
+		return err
+	}
+
+	reg := service.NewRegistry()
+	m := metrics.New(reg)
 	store := memstore.New()
-	srv := server.New(tracing.Store(store, tr.Provider, "memory"), log, m, info, tr.Provider, tr.Propagator)
+	ready := &server.Readiness{}
+	svc := service.New(service.Options{Log: log, Registry: reg, Namespace: metrics.Namespace, Info: info, Ready: ready.Check})
+	server.Register(svc, tracing.Store(store, tr.Provider, "memory"), log, ready)
 	ld := &loader.Loader{
 		Path: cfg.Data, Store: store, Log: log, Metrics: m, Count: store.Len,
 		Tracer: tr.Provider.Tracer("github.com/doc-search/gitops/app/ports/loader"),
 	}
 
-	// Listen before loading so a taken port fails the start at once.
-	apiLn, err := net.Listen("tcp", cfg.Addr)
-	if err != nil {
-		return fmt.Errorf("listening on --addr %s: %w", cfg.Addr, err)
-	}
-	metricsLn, err := net.Listen("tcp", cfg.MetricsAddr)
-	if err != nil {
-		apiLn.Close()
-		return fmt.Errorf("listening on --metrics-addr %s: %w", cfg.MetricsAddr, err)
-	}
-	api := newHTTPServer(srv.Handler())
+	api := newHTTPServer(server.Trace(svc.Handler(), tr.Provider, tr.Propagator))
 	mux := http.NewServeMux()
-	mux.Handle("GET /metrics", promhttp.HandlerFor(m.Registry, promhttp.HandlerOpts{Registry: m.Registry}))
+	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
 	metricsSrv := newHTTPServer(mux)
 	serveErr := make(chan error, 2)
-	go func() { serveErr <- api.Serve(apiLn) }()
-	go func() { serveErr <- metricsSrv.Serve(metricsLn) }()
-	log.Info("listening", slog.String("addr", apiLn.Addr().String()), slog.String("metrics_addr", metricsLn.Addr().String()),
-		slog.String("version", info.Version), slog.Bool("tracing", tr.Exporting))
+	go func() { serveErr <- api.Serve(l.API) }()
+	go func() { serveErr <- metricsSrv.Serve(l.Metrics) }()
+	log.Info("listening", slog.String("addr", l.API.Addr().String()), slog.String("metrics_addr", l.Metrics.Addr().String()),
+		slog.String("version", info.Version), slog.String("build", info.Build), slog.String("commit", info.Commit),
+		slog.Bool("tracing", tr.Exporting))
 
 	signals := make(chan os.Signal, 2)
 	signal.Notify(signals, syscall.SIGTERM, syscall.SIGINT)
@@ -98,33 +107,35 @@ func run(cfg config, log *slog.Logger) error {
 		_, err := ld.Load(ctx, "start")
 		loaded <- err
 	}()
-
 	for stop := false; !stop; {
 		select {
 		case err := <-loaded:
 			if err != nil {
-				shutdown(api, metricsSrv, 0)
+				_ = shutdown(api, metricsSrv, 0)
 				return err
 			}
 			loaded = nil
-			srv.SetReady()
+			ready.Loaded()
 			go ld.Watch(ctx, hup, cfg.WatchInterval)
 		case err := <-serveErr:
-			shutdown(api, metricsSrv, 0)
+			_ = shutdown(api, metricsSrv, 0)
 			return fmt.Errorf("serving: %w", err)
 		case sig := <-signals:
-			log.Info("shutting down: readiness off, still serving", slog.String("signal", sig.String()), slog.String("drain_delay", cfg.DrainDelay.String()))
+			log.Info("shutting down: readiness off, still serving", slog.String("signal", sig.String()),
+				slog.String("drain_delay", cfg.Service.DrainDelay.String()))
 			stop = true
 		}
 	}
 	cancel()
-	srv.Drain()
+	ready.Drain()
+	svc.Drain()
 	select {
-	case <-time.After(cfg.DrainDelay):
+	case <-time.After(cfg.Service.DrainDelay):
 	case sig := <-signals:
 		log.Warn("second signal: skipping the rest of the drain delay", slog.String("signal", sig.String()))
 	}
-	if err := shutdown(api, metricsSrv, cfg.ShutdownTimeout); err != nil {
+	log.Info("closing listeners, waiting for in-flight requests", slog.String("shutdown_timeout", cfg.Service.ShutdownTimeout.String()))
+	if err := shutdown(api, metricsSrv, cfg.Service.ShutdownTimeout); err != nil {
 		return fmt.Errorf("shutting down: %w", err)
 	}
 	log.Info("stopped")

@@ -14,12 +14,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/otel/trace/noop"
 
-	"github.com/doc-search/gitops/app/internal/buildinfo"
 	"github.com/doc-search/gitops/app/ports/internal/gen"
 	"github.com/doc-search/gitops/app/ports/internal/memstore"
 	"github.com/doc-search/gitops/app/ports/internal/metrics"
@@ -28,7 +28,7 @@ import (
 
 func newLoader(t testing.TB, path string) (*Loader, *memstore.Store, *metrics.Metrics) {
 	s := memstore.New()
-	m := metrics.New(buildinfo.Info{})
+	m := metrics.New(prometheus.NewRegistry())
 	return &Loader{Path: path, Store: s, Tracer: noop.NewTracerProvider().Tracer(""), Log: slog.New(slog.DiscardHandler),
 		Metrics: m, Count: s.Len}, s, m
 }

@@ -1,26 +1,24 @@
 // Package server is the ports service's HTTP API: thin handlers over a
-// port.Store, each request a span (HTTP semantic conventions, through
-// otelhttp) whose trace ID the response and the access log carry.
+// port.Store, added to the shared service's routes, and the tracing around
+// them: each request a span (HTTP semantic conventions, through otelhttp)
+// whose trace ID the response and every log line of the request carry.
 package server
 
 import (
-	"encoding/json"
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
 	"strconv"
 	"sync/atomic"
-	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
 	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/propagation"
 	"go.opentelemetry.io/otel/trace"
 
-	"github.com/doc-search/gitops/app/internal/buildinfo"
-	"github.com/doc-search/gitops/app/ports/internal/metrics"
+	"github.com/doc-search/gitops/app/internal/service"
 	"github.com/doc-search/gitops/app/ports/internal/port"
 	"github.com/doc-search/gitops/app/ports/internal/tracing"
 )
@@ -35,93 +33,69 @@ const (
 	MaxLimit     = 1000
 )
 
-// Server serves the API.
-type Server struct {
-	store   port.Store
-	log     *slog.Logger
-	metrics *metrics.Metrics
-	info    buildinfo.Info
-	handler http.Handler
-
-	ready    atomic.Bool // the first load completed
-	draining atomic.Bool
+// Readiness is ready once the first load completed, until the drain.
+type Readiness struct {
+	loaded, draining atomic.Bool
 }
 
-// New builds the server's handler, tracing with tp and reading incoming
-// trace context with prop.
-func New(store port.Store, log *slog.Logger, m *metrics.Metrics, info buildinfo.Info, tp trace.TracerProvider, prop propagation.TextMapPropagator) *Server {
-	s := &Server{store: store, log: log, metrics: m, info: info}
-	mux := http.NewServeMux()
-	route := func(pattern string, h http.HandlerFunc) { mux.Handle(pattern, s.observe(pattern, h)) }
-	route("GET /ports", s.list)
-	route("GET /ports/{code}", s.get)
-	route("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
-		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
-	})
-	route("GET /ready", s.readyz)
-	route("GET /readyz", s.readyz)
-	route("GET /version", func(w http.ResponseWriter, _ *http.Request) { writeJSON(w, http.StatusOK, s.info) })
-	route("/", func(w http.ResponseWriter, r *http.Request) {
-		writeError(w, http.StatusNotFound, fmt.Sprintf("no route for %s %s", r.Method, r.URL.Path))
-	})
-	s.handler = otelhttp.NewHandler(mux, "ports",
-		otelhttp.WithTracerProvider(tp), otelhttp.WithPropagators(prop),
-		// Probes would flood the traces; their metrics and logs remain.
-		otelhttp.WithFilter(func(r *http.Request) bool {
-			return r.URL.Path != "/healthz" && r.URL.Path != "/ready" && r.URL.Path != "/readyz"
-		}))
-	return s
+// Loaded marks the first load complete.
+func (r *Readiness) Loaded() { r.loaded.Store(true) }
+
+// Drain turns readiness off for good.
+func (r *Readiness) Drain() { r.draining.Store(true) }
+
+// Check is the service's readiness check.
+func (r *Readiness) Check(context.Context) error {
+	switch {
+	case r.draining.Load():
+		return errors.New("shutting down")
+	case !r.loaded.Load():
+		return errors.New("loading the data file")
+	}
+	return nil
 }
 
-// Handler is the API, /healthz, /ready and /version.
-func (s *Server) Handler() http.Handler { return s.handler }
-
-// SetReady marks the first load complete.
-func (s *Server) SetReady() { s.ready.Store(true) }
-
-// Drain makes /ready fail from now on, while requests are still served.
-func (s *Server) Drain() { s.draining.Store(true) }
-
-// statusWriter remembers the status code for the metrics and the log.
-type statusWriter struct {
-	http.ResponseWriter
-	code int
+// Register adds the ports API to svc: GET /ports, GET /ports/{code}, and
+// GET /ready, the name this service's contract gives /readyz.
+func Register(svc *service.Server, store port.Store, log *slog.Logger, ready *Readiness) {
+	h := handlers{store: store, log: log}
+	svc.Handle("GET /ports", "list", http.HandlerFunc(h.list))
+	svc.Handle("GET /ports/{code}", "get", http.HandlerFunc(h.get))
+	svc.Handle("GET /ready", "ready", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if err := ready.Check(r.Context()); err != nil {
+			service.WriteJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "not ready", "error": err.Error()})
+			return
+		}
+		service.WriteJSON(w, http.StatusOK, map[string]string{"status": "ready"})
+	}))
 }
 
-func (w *statusWriter) WriteHeader(code int) {
-	w.code = code
-	w.ResponseWriter.WriteHeader(code)
-}
+// probes are not traced: they would flood the traces; their metrics and
+// access log lines remain.
+var probes = map[string]bool{"/healthz": true, "/readyz": true, "/ready": true}
 
-// observe runs inside the request's span: it names the route on the span,
-// puts the trace ID on the response, and measures and logs the request.
-func (s *Server) observe(pattern string, h http.HandlerFunc) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		start := time.Now()
-		ctx := r.Context()
-		trace.SpanFromContext(ctx).SetAttributes(attribute.String("http.route", pattern))
-		if id := tracing.TraceID(ctx); id != "" {
+// Trace wraps the whole API, so the request's span is in the context of
+// everything below it, the access log line included: a span per request
+// continuing an incoming traceparent, named by route, with the trace ID
+// in the response header.
+func Trace(h http.Handler, tp trace.TracerProvider, prop propagation.TextMapPropagator) http.Handler {
+	inner := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if id := tracing.TraceID(r.Context()); id != "" {
 			w.Header().Set(TraceIDHeader, id)
 		}
-		sw := &statusWriter{ResponseWriter: w, code: http.StatusOK}
-		h(sw, r)
-		elapsed := time.Since(start)
-		code := strconv.Itoa(sw.code)
-		s.metrics.RequestDuration.With(prometheus.Labels{"route": pattern, "method": r.Method, "code": code}).Observe(elapsed.Seconds())
-		s.log.InfoContext(ctx, "request", slog.String("method", r.Method), slog.String("path", r.URL.Path),
-			slog.String("route", pattern), slog.Int("status", sw.code), slog.Float64("seconds", elapsed.Seconds()))
+		h.ServeHTTP(w, r)
+		if r.Pattern != "" { // set by the mux below on this same request
+			trace.SpanFromContext(r.Context()).SetAttributes(attribute.String("http.route", r.Pattern))
+		}
 	})
+	return otelhttp.NewHandler(inner, "ports",
+		otelhttp.WithTracerProvider(tp), otelhttp.WithPropagators(prop),
+		otelhttp.WithFilter(func(r *http.Request) bool { return !probes[r.URL.Path] }))
 }
 
-func (s *Server) readyz(w http.ResponseWriter, _ *http.Request) {
-	switch {
-	case s.draining.Load():
-		writeError(w, http.StatusServiceUnavailable, "draining")
-	case !s.ready.Load():
-		writeError(w, http.StatusServiceUnavailable, "loading the data file")
-	default:
-		writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
-	}
+type handlers struct {
+	store port.Store
+	log   *slog.Logger
 }
 
 type listResponse struct {
@@ -129,50 +103,40 @@ type listResponse struct {
 	Next  string      `json:"next,omitempty"`
 }
 
-func (s *Server) list(w http.ResponseWriter, r *http.Request) {
+func (h handlers) list(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	limit := DefaultLimit
 	if v := q.Get("limit"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 || n > MaxLimit {
-			writeError(w, http.StatusBadRequest, fmt.Sprintf("limit %q: want a whole number from 1 to %d", v, MaxLimit))
+			service.WriteError(w, http.StatusBadRequest, fmt.Sprintf("limit %q: want a whole number from 1 to %d", v, MaxLimit))
 			return
 		}
 		limit = n
 	}
-	page, err := s.store.List(r.Context(), port.Query{Country: q.Get("country"), After: q.Get("after"), Limit: limit})
+	page, err := h.store.List(r.Context(), port.Query{Country: q.Get("country"), After: q.Get("after"), Limit: limit})
 	if err != nil {
-		s.internalError(w, r, err)
+		h.internalError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, listResponse{Ports: page.Ports, Next: page.Next})
+	service.WriteJSON(w, http.StatusOK, listResponse{Ports: page.Ports, Next: page.Next})
 }
 
-func (s *Server) get(w http.ResponseWriter, r *http.Request) {
+func (h handlers) get(w http.ResponseWriter, r *http.Request) {
 	code := r.PathValue("code")
-	p, err := s.store.Get(r.Context(), code)
+	p, err := h.store.Get(r.Context(), code)
 	if errors.Is(err, port.ErrNotFound) {
-		writeError(w, http.StatusNotFound, fmt.Sprintf("no port with UN/LOCODE %q", code))
+		service.WriteError(w, http.StatusNotFound, fmt.Sprintf("no port with UN/LOCODE %q", code))
 		return
 	}
 	if err != nil {
-		s.internalError(w, r, err)
+		h.internalError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, p)
+	service.WriteJSON(w, http.StatusOK, p)
 }
 
-func (s *Server) internalError(w http.ResponseWriter, r *http.Request, err error) {
-	s.log.ErrorContext(r.Context(), "store failed", slog.String("path", r.URL.Path), slog.Any("error", err))
-	writeError(w, http.StatusInternalServerError, "internal error")
-}
-
-func writeError(w http.ResponseWriter, code int, msg string) {
-	writeJSON(w, code, map[string]string{"error": msg})
-}
-
-func writeJSON(w http.ResponseWriter, code int, v any) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(code)
-	_ = json.NewEncoder(w).Encode(v) // the client went away; nothing to tell
+func (h handlers) internalError(w http.ResponseWriter, r *http.Request, err error) {
+	h.log.ErrorContext(r.Context(), "store failed", slog.String("path", r.URL.Path), slog.Any("error", err))
+	service.WriteError(w, http.StatusInternalServerError, "internal error")
 }

@@ -17,6 +17,7 @@ import (
 	"go.opentelemetry.io/otel/trace/noop"
 
 	"github.com/doc-search/gitops/app/internal/buildinfo"
+	"github.com/doc-search/gitops/app/internal/service"
 	"github.com/doc-search/gitops/app/ports/internal/memstore"
 	"github.com/doc-search/gitops/app/ports/internal/metrics"
 	"github.com/doc-search/gitops/app/ports/internal/port"
@@ -30,7 +31,8 @@ var fixture = []port.Port{
 	{Locode: "BEANR", Name: "Antwerpen", Country: "Belgium"},
 }
 
-func newServer(t testing.TB, ps ...port.Port) (*Server, *bytes.Buffer) {
+// newServer serves ps as main does, without an exporter.
+func newServer(t testing.TB, ps ...port.Port) (http.Handler, *Readiness, *bytes.Buffer) {
 	s := memstore.New()
 	require.NoError(t, s.Replace(context.Background(), func(u port.Upserter) error {
 		for _, p := range ps {
@@ -40,9 +42,12 @@ func newServer(t testing.TB, ps ...port.Port) (*Server, *bytes.Buffer) {
 	}))
 	var logs bytes.Buffer
 	log := slog.New(tracing.LogHandler(slog.NewJSONHandler(&logs, nil)))
-	srv := New(s, log, metrics.New(buildinfo.Info{Version: "1.2.3"}), buildinfo.Info{Version: "1.2.3", Build: "7", Commit: "abc"},
-		noop.NewTracerProvider(), propagation.TraceContext{})
-	return srv, &logs
+	ready := &Readiness{}
+	reg := service.NewRegistry()
+	svc := service.New(service.Options{Log: log, Registry: reg, Namespace: metrics.Namespace,
+		Info: buildinfo.Info{Version: "1.2.3", Build: "7", Commit: "abc"}, Ready: ready.Check})
+	Register(svc, s, log, ready)
+	return Trace(svc.Handler(), noop.NewTracerProvider(), propagation.TraceContext{}), ready, &logs
 }
 
 func get(t testing.TB, h http.Handler, target string, header ...string) (*http.Response, string) {
@@ -59,8 +64,8 @@ func get(t testing.TB, h http.Handler, target string, header ...string) (*http.R
 }
 
 func TestServer_Contract(t *testing.T) {
-	srv, _ := newServer(t, fixture...)
-	srv.SetReady()
+	h, ready, _ := newServer(t, fixture...)
+	ready.Loaded()
 	tests := []struct {
 		name     string
 		target   string
@@ -78,14 +83,15 @@ func TestServer_Contract(t *testing.T) {
 		{"limit not a number", "/ports?limit=ten", 400, `{"error":"limit \"ten\": want a whole number from 1 to 1000"}`},
 		{"limit too large", "/ports?limit=1001", 400, `{"error":"limit \"1001\": want a whole number from 1 to 1000"}`},
 		{"limit zero", "/ports?limit=0", 400, `{"error":"limit \"0\": want a whole number from 1 to 1000"}`},
-		{"healthz", "/healthz", 200, `{"status":"ok"}`},
+		{"healthz", "/healthz", 200, `{"status":"alive"}`},
 		{"ready", "/ready", 200, `{"status":"ready"}`},
+		{"readyz", "/readyz", 200, `{"status":"ready"}`},
 		{"version", "/version", 200, `{"version":"1.2.3","build":"7","commit":"abc"}`},
-		{"unknown route", "/nope", 404, `{"error":"no route for GET /nope"}`},
+		{"unknown route", "/nope", 404, `{"error":"no such path: /nope"}`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			resp, body := get(t, srv.Handler(), tt.target)
+			resp, body := get(t, h, tt.target)
 			assert.Equal(t, tt.wantCode, resp.StatusCode)
 			assert.Equal(t, "application/json", resp.Header.Get("Content-Type"))
 			assert.JSONEq(t, tt.wantBody, body)
@@ -94,11 +100,11 @@ func TestServer_Contract(t *testing.T) {
 }
 
 func TestServer_ListWalksEveryPage(t *testing.T) {
-	srv, _ := newServer(t, fixture...)
+	h, _, _ := newServer(t, fixture...)
 	var got []string
 	after := ""
 	for range len(fixture) + 1 {
-		_, body := get(t, srv.Handler(), "/ports?limit=1&after="+after)
+		_, body := get(t, h, "/ports?limit=1&after="+after)
 		var page listResponse
 		require.NoError(t, json.Unmarshal([]byte(body), &page))
 		for _, p := range page.Ports {
@@ -113,35 +119,39 @@ func TestServer_ListWalksEveryPage(t *testing.T) {
 }
 
 func TestServer_ReadyAfterTheFirstLoadUntilDrain(t *testing.T) {
-	srv, _ := newServer(t)
-	resp, body := get(t, srv.Handler(), "/ready")
-	assert.Equal(t, 503, resp.StatusCode)
-	assert.JSONEq(t, `{"error":"loading the data file"}`, body)
-	srv.SetReady()
-	resp, _ = get(t, srv.Handler(), "/readyz")
+	h, ready, _ := newServer(t)
+	for _, path := range []string{"/ready", "/readyz"} {
+		resp, body := get(t, h, path)
+		assert.Equal(t, 503, resp.StatusCode)
+		assert.JSONEq(t, `{"status":"not ready","error":"loading the data file"}`, body)
+	}
+	ready.Loaded()
+	resp, _ := get(t, h, "/ready")
 	assert.Equal(t, 200, resp.StatusCode)
-	srv.Drain()
-	resp, body = get(t, srv.Handler(), "/ready")
-	assert.Equal(t, 503, resp.StatusCode)
-	assert.JSONEq(t, `{"error":"draining"}`, body)
-	resp, _ = get(t, srv.Handler(), "/ports/NLRTM")
+	ready.Drain()
+	for _, path := range []string{"/ready", "/readyz"} {
+		resp, body := get(t, h, path)
+		assert.Equal(t, 503, resp.StatusCode)
+		assert.JSONEq(t, `{"status":"not ready","error":"shutting down"}`, body)
+	}
+	resp, _ = get(t, h, "/ports/NLRTM")
 	assert.Equal(t, 404, resp.StatusCode, "still serving while draining")
 }
 
 // Without an exporter the provider records nothing, yet an incoming trace
 // is continued: its ID is in the response and the access log.
 func TestServer_ContinuesAnIncomingTraceWithoutAnExporter(t *testing.T) {
-	srv, logs := newServer(t, fixture...)
+	h, _, logs := newServer(t, fixture...)
 	const traceID = "4bf92f3577b34da6a3ce929d0e0e4736"
-	resp, _ := get(t, srv.Handler(), "/ports/NLRTM", "traceparent", "00-"+traceID+"-00f067aa0ba902b7-01")
+	resp, _ := get(t, h, "/ports/NLRTM", "traceparent", "00-"+traceID+"-00f067aa0ba902b7-01")
 	assert.Equal(t, traceID, resp.Header.Get(TraceIDHeader))
 	var line map[string]any
 	require.NoError(t, json.Unmarshal([]byte(strings.TrimSpace(logs.String())), &line))
 	assert.Equal(t, traceID, line["trace_id"])
-	assert.Equal(t, "GET /ports/{code}", line["route"])
+	assert.Equal(t, "get", line["handler"])
 
 	logs.Reset()
-	resp, _ = get(t, srv.Handler(), "/ports/NLRTM")
+	resp, _ = get(t, h, "/ports/NLRTM")
 	assert.Empty(t, resp.Header.Get(TraceIDHeader), "no trace, no header")
 	assert.NotContains(t, logs.String(), "trace_id")
 }
@@ -150,20 +160,20 @@ func FuzzServer(f *testing.F) {
 	for _, s := range []string{"/ports/NLRTM", "/ports?limit=2&after=BEANR&country=Netherlands", "/ports?limit=-1", "/ports/%00", "/ports?after=%ff%fe", "/ready", "/ports/" + strings.Repeat("A", 300)} {
 		f.Add(s)
 	}
-	srv, _ := newServer(f, fixture...)
+	h, _, _ := newServer(f, fixture...)
 	f.Fuzz(func(t *testing.T, target string) {
 		req, err := http.NewRequest(http.MethodGet, "http://ports"+target, nil)
 		if err != nil || req.URL.Path == "" || req.URL.Path[0] != '/' {
 			return
 		}
 		rec := httptest.NewRecorder()
-		srv.Handler().ServeHTTP(rec, req)
+		h.ServeHTTP(rec, req)
 		resp := rec.Result()
 		if resp.StatusCode/100 == 3 { // the mux redirects to the cleaned path
 			require.NotEmpty(t, resp.Header.Get("Location"))
 			return
 		}
-		require.Contains(t, []int{200, 400, 404, 503}, resp.StatusCode, target)
+		require.Contains(t, []int{200, 400, 404, 405, 503}, resp.StatusCode, target)
 		require.Equal(t, "application/json", resp.Header.Get("Content-Type"))
 		var v any
 		require.NoError(t, json.NewDecoder(resp.Body).Decode(&v), "body must be JSON")
