@@ -3,6 +3,10 @@ package loader
 import (
 	"bytes"
 	"context"
+	"os"
+	"path/filepath"
+	"strconv"
+	"syscall"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -29,4 +33,35 @@ func BenchmarkDecode(b *testing.B) {
 		require.NoError(b, err)
 	}
 	b.ReportMetric(float64(gst.Records)*float64(b.N)/b.Elapsed().Seconds(), "records/s")
+}
+
+// BenchmarkLoadFile loads a generated file four times the chart's memory
+// limit (128 MiB; PORTS_BENCH_MIB sets another size) from disk through
+// Loader, as the service does, and reports throughput and the peak RSS of
+// the process, which the load must keep far below the file's size.
+func BenchmarkLoadFile(b *testing.B) {
+	mib := int64(512)
+	if v := os.Getenv("PORTS_BENCH_MIB"); v != "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		require.NoError(b, err)
+		mib = n
+	}
+	path := filepath.Join(b.TempDir(), "ports.json")
+	f, err := os.Create(path)
+	require.NoError(b, err)
+	gst, err := gen.Write(f, gen.Options{Size: mib << 20, Keys: 50_000, Seed: 1})
+	require.NoError(b, err)
+	require.NoError(b, f.Close())
+	l, _, _ := newLoader(b, path)
+	b.SetBytes(gst.Bytes)
+	b.ResetTimer()
+	for b.Loop() {
+		_, err := l.Load(context.Background(), "benchmark")
+		require.NoError(b, err)
+	}
+	b.ReportMetric(float64(gst.Records)*float64(b.N)/b.Elapsed().Seconds(), "records/s")
+	var ru syscall.Rusage
+	require.NoError(b, syscall.Getrusage(syscall.RUSAGE_SELF, &ru))
+	b.ReportMetric(float64(ru.Maxrss)/1024, "peak-RSS-MiB") // Maxrss is in KiB on Linux
+	b.ReportMetric(float64(gst.Bytes>>20), "file-MiB")
 }
