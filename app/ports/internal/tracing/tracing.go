@@ -55,6 +55,11 @@ func Setup(ctx context.Context, getenv func(string) string, service, version str
 	if endpoint == "" {
 		return t, nil
 	}
+	for _, v := range []string{"OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", "OTEL_EXPORTER_OTLP_PROTOCOL"} {
+		if p := getenv(v); p != "" && p != "http/protobuf" {
+			return nil, fmt.Errorf("%s=%q: this service exports OTLP over HTTP only (http/protobuf, port 4318)", v, p)
+		}
+	}
 	exp, err := otlptracehttp.New(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("OTLP trace exporter (%s): %w", endpoint, err)

@@ -37,6 +37,12 @@ func TestSetup_ExportsOnlyWithAnEndpoint(t *testing.T) {
 	}
 }
 
+func TestSetup_RejectsAnotherProtocol(t *testing.T) {
+	env := map[string]string{"OTEL_EXPORTER_OTLP_ENDPOINT": "http://127.0.0.1:4317", "OTEL_EXPORTER_OTLP_PROTOCOL": "grpc"}
+	_, err := Setup(context.Background(), func(k string) string { return env[k] }, "ports", "1")
+	assert.ErrorContains(t, err, `OTEL_EXPORTER_OTLP_PROTOCOL="grpc": this service exports OTLP over HTTP only`)
+}
+
 func TestLogHandler_AddsTheTraceToEveryLineWithASpan(t *testing.T) {
 	var buf bytes.Buffer
 	log := slog.New(LogHandler(slog.NewJSONHandler(&buf, nil))).With("service", "ports")
