@@ -79,12 +79,32 @@ func Decode(ctx context.Context, r io.Reader, u port.Upserter, skip func(*Malfor
 			return fail("reading a key", err)
 		}
 		key := tok.(string) // inside an object, the decoder yields keys as strings or fails
-		raw = raw[:0]
-		if err := dec.Decode(&raw); err != nil {
-			return fail(fmt.Sprintf("reading record %q", key), err)
+		var p port.Port
+		var offset int64
+		if n, ok := valueStart(dec.Buffered()); ok {
+			// The common case: decode straight into the record, one pass.
+			offset = dec.InputOffset() + n
+			err = dec.Decode(&p)
+			if _, typeErr := err.(*json.UnmarshalTypeError); err != nil && !typeErr && !isValueError(err) {
+				return fail(fmt.Sprintf("reading record %q", key), err)
+			}
+			if err == nil {
+				p.Locode = key
+				err = p.Validate()
+			} else {
+				err = describeDecodeError(err)
+			}
+		} else {
+			// The value's start is past the decoder's buffer: read it whole
+			// to learn where it began. Rare: the buffer ends within a few
+			// bytes after a key.
+			raw = raw[:0]
+			if err := dec.Decode(&raw); err != nil {
+				return fail(fmt.Sprintf("reading record %q", key), err)
+			}
+			offset = dec.InputOffset() - int64(len(raw))
+			p, err = parse(key, raw)
 		}
-		offset := dec.InputOffset() - int64(len(raw))
-		p, err := parse(key, raw)
 		if err != nil {
 			st.Malformed++
 			if skip != nil {
@@ -126,18 +146,50 @@ func (c *countingReader) Read(p []byte) (int, error) {
 func parse(key string, raw json.RawMessage) (port.Port, error) {
 	var p port.Port
 	if err := json.Unmarshal(raw, &p); err != nil {
-		// Only the decoder's own type errors: Coordinates.UnmarshalJSON
-		// wraps one of its own that names the field already.
-		if te, ok := err.(*json.UnmarshalTypeError); ok {
-			if te.Field == "" {
-				return port.Port{}, fmt.Errorf("want an object, found a JSON %s", te.Value)
-			}
-			return port.Port{}, fmt.Errorf("%s: want %s, found a JSON %s", te.Field, te.Type, te.Value)
-		}
-		return port.Port{}, err
+		return port.Port{}, describeDecodeError(err)
 	}
 	p.Locode = key
 	return p, p.Validate()
+}
+
+// valueStart counts the bytes between the end of a key and its value (the
+// colon and any white space), when the decoder's buffer holds them.
+func valueStart(buffered io.Reader) (int64, bool) {
+	var b [64]byte
+	n, _ := io.ReadFull(buffered, b[:])
+	colon := false
+	for i, c := range b[:n] {
+		switch {
+		case c == ' ' || c == '\t' || c == '\n' || c == '\r':
+		case c == ':' && !colon:
+			colon = true
+		case colon:
+			return int64(i), true
+		default:
+			return 0, false // not JSON: the decode reports it
+		}
+	}
+	return 0, false
+}
+
+// isValueError reports an error a record's value caused while the stream
+// stays intact: an UnmarshalJSON method's (Coordinates').
+func isValueError(err error) bool {
+	var syn *json.SyntaxError
+	return !errors.As(err, &syn) && !errors.Is(err, io.EOF) && !errors.Is(err, io.ErrUnexpectedEOF)
+}
+
+// describeDecodeError names the field a record's value got wrong.
+func describeDecodeError(err error) error {
+	// Only the decoder's own type errors: Coordinates.UnmarshalJSON wraps
+	// one of its own that names the field already.
+	if te, ok := err.(*json.UnmarshalTypeError); ok {
+		if te.Field == "" {
+			return fmt.Errorf("want an object, found a JSON %s", te.Value)
+		}
+		return fmt.Errorf("%s: want %s, found a JSON %s", te.Field, te.Type, te.Value)
+	}
+	return err
 }
 
 func describe(tok json.Token) string {

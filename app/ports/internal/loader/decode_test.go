@@ -2,8 +2,10 @@ package loader
 
 import (
 	"context"
+	"io"
 	"strings"
 	"testing"
+	"testing/iotest"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -49,26 +51,34 @@ func TestDecode_SkipsMalformedRecordsWithKeyAndOffset(t *testing.T) {
 		{"latitude out of range", `{"name": "X", "coordinates": [10, 95]}`, "latitude 95 outside"},
 		{"alias of the wrong type", `{"name": "X", "alias": "Y"}`, "alias: want []string, found a JSON string"},
 	}
+	// Read whole, the decoder finds each value's start in its buffer; a
+	// byte at a time, it often does not and reads the value aside instead.
+	readers := map[string]func(string) io.Reader{
+		"buffered":     func(s string) io.Reader { return strings.NewReader(s) },
+		"byte by byte": func(s string) io.Reader { return iotest.OneByteReader(strings.NewReader(s)) },
+	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			prefix := `{"NLRTM": {"name": "Rotterdam"},` + "\n  \"BADXX\":  "
-			in := prefix + tt.value + `, "BEANR": {"name": "Antwerp"}}`
-			var got collect
-			var skipped []*MalformedRecord
-			st, err := Decode(context.Background(), strings.NewReader(in), &got, func(m *MalformedRecord) { skipped = append(skipped, m) })
-			require.NoError(t, err)
-			assert.Equal(t, 2, st.Records)
-			assert.Equal(t, 1, st.Malformed)
-			require.Len(t, got, 2)
-			assert.Equal(t, "NLRTM", got[0].Locode)
-			assert.Equal(t, "BEANR", got[1].Locode)
-			require.Len(t, skipped, 1)
-			assert.Equal(t, "BADXX", skipped[0].Key)
-			assert.Equal(t, int64(len(prefix)), skipped[0].Offset, "offset of the record's value")
-			assert.Equal(t, tt.value, in[skipped[0].Offset:skipped[0].Offset+int64(len(tt.value))])
-			assert.ErrorContains(t, skipped[0], tt.wantErr)
-			assert.Contains(t, skipped[0].Error(), `record "BADXX" at byte `)
-		})
+		for rname, reader := range readers {
+			t.Run(tt.name+"/"+rname, func(t *testing.T) {
+				prefix := `{"NLRTM": {"name": "Rotterdam"},` + "\n  \"BADXX\":  "
+				in := prefix + tt.value + `, "BEANR": {"name": "Antwerp"}}`
+				var got collect
+				var skipped []*MalformedRecord
+				st, err := Decode(context.Background(), reader(in), &got, func(m *MalformedRecord) { skipped = append(skipped, m) })
+				require.NoError(t, err)
+				assert.Equal(t, 2, st.Records)
+				assert.Equal(t, 1, st.Malformed)
+				require.Len(t, got, 2)
+				assert.Equal(t, "NLRTM", got[0].Locode)
+				assert.Equal(t, "BEANR", got[1].Locode)
+				require.Len(t, skipped, 1)
+				assert.Equal(t, "BADXX", skipped[0].Key)
+				assert.Equal(t, int64(len(prefix)), skipped[0].Offset, "offset of the record's value")
+				assert.Equal(t, tt.value, in[skipped[0].Offset:skipped[0].Offset+int64(len(tt.value))])
+				assert.ErrorContains(t, skipped[0], tt.wantErr)
+				assert.Contains(t, skipped[0].Error(), `record "BADXX" at byte `)
+			})
+		}
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"testing"
+	"testing/iotest"
 
 	"github.com/stretchr/testify/require"
 )
@@ -39,5 +40,15 @@ func FuzzDecode(f *testing.F) {
 		for _, p := range got {
 			require.NoError(t, p.Validate())
 		}
+
+		// A byte at a time takes the other path to each value: same verdict,
+		// same records, same offsets.
+		var got1 collect
+		var offsets, offsets1 []int64
+		_, err = Decode(context.Background(), bytes.NewReader(in), &collect{}, func(m *MalformedRecord) { offsets = append(offsets, m.Offset) })
+		_, err1 := Decode(context.Background(), iotest.OneByteReader(bytes.NewReader(in)), &got1, func(m *MalformedRecord) { offsets1 = append(offsets1, m.Offset) })
+		require.Equal(t, err == nil, err1 == nil, "%v / %v", err, err1)
+		require.Equal(t, got, got1)
+		require.Equal(t, offsets, offsets1)
 	})
 }
