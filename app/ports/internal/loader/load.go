@@ -25,6 +25,7 @@ type Loader struct {
 	Log     *slog.Logger
 	Metrics *metrics.Metrics
 	Count   func() int // ports being served, for the log and the gauge
+	// Path, Store, Tracer, Log, Metrics and Count are all required.
 
 	mu   sync.Mutex // one load at a time
 	seen fileState  // the file as the last load found it
@@ -45,30 +46,19 @@ func (l *Loader) Load(ctx context.Context, reason string) (Stats, error) {
 		attribute.Int64("ports.load.bytes", st.Bytes))
 	attrs := []any{slog.String("file", l.Path), slog.String("reason", reason), slog.Int("records", st.Records),
 		slog.Int("malformed", st.Malformed), slog.Int64("bytes", st.Bytes), slog.Float64("seconds", elapsed.Seconds())}
-	if l.Metrics != nil {
-		l.Metrics.LoadedRecords.Add(float64(st.Records))
-	}
+	l.Metrics.LoadedRecords.Add(float64(st.Records))
 	if err != nil {
 		span.RecordError(err)
 		span.SetStatus(codes.Error, err.Error())
-		if l.Metrics != nil {
-			l.Metrics.Loads.WithLabelValues("error").Inc()
-		}
+		l.Metrics.Loads.WithLabelValues("error").Inc()
 		l.Log.ErrorContext(ctx, "load failed: still serving the previous data", append(attrs, slog.Any("error", err))...)
 		return st, err
 	}
-	if l.Metrics != nil {
-		l.Metrics.Loads.WithLabelValues("ok").Inc()
-		l.Metrics.LoadDuration.Set(elapsed.Seconds())
-		l.Metrics.LastLoad.SetToCurrentTime()
-	}
-	n := 0
-	if l.Count != nil {
-		n = l.Count()
-		if l.Metrics != nil {
-			l.Metrics.Ports.Set(float64(n))
-		}
-	}
+	n := l.Count()
+	l.Metrics.Loads.WithLabelValues("ok").Inc()
+	l.Metrics.LoadDuration.Set(elapsed.Seconds())
+	l.Metrics.LastLoad.SetToCurrentTime()
+	l.Metrics.Ports.Set(float64(n))
 	l.Log.InfoContext(ctx, "loaded", append(attrs, slog.Int("ports", n),
 		slog.Float64("mb_per_s", float64(st.Bytes)/1e6/elapsed.Seconds()))...)
 	return st, nil
@@ -87,9 +77,7 @@ func (l *Loader) load(ctx context.Context) (Stats, error) {
 	var st Stats
 	err = l.Store.Replace(ctx, func(u port.Upserter) error {
 		st, err = Decode(ctx, f, u, func(m *MalformedRecord) {
-			if l.Metrics != nil {
-				l.Metrics.MalformedRecords.Inc()
-			}
+			l.Metrics.MalformedRecords.Inc()
 			l.Log.WarnContext(ctx, "skipping malformed record", slog.String("file", l.Path),
 				slog.String("key", m.Key), slog.Int64("offset", m.Offset), slog.String("error", m.Err.Error()))
 		})
