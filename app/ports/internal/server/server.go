@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync/atomic"
 
 	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
@@ -84,13 +85,32 @@ func Trace(h http.Handler, tp trace.TracerProvider, prop propagation.TextMapProp
 			w.Header().Set(TraceIDHeader, id)
 		}
 		h.ServeHTTP(w, r)
-		if r.Pattern != "" { // set by the mux below on this same request
-			trace.SpanFromContext(r.Context()).SetAttributes(attribute.String("http.route", r.Pattern))
+		if _, route := method(r); route != "" {
+			trace.SpanFromContext(r.Context()).SetAttributes(attribute.String("http.route", route))
 		}
 	})
 	return otelhttp.NewHandler(inner, "ports",
 		otelhttp.WithTracerProvider(tp), otelhttp.WithPropagators(prop),
-		otelhttp.WithFilter(func(r *http.Request) bool { return !probes[r.URL.Path] }))
+		otelhttp.WithFilter(func(r *http.Request) bool { return !probes[r.URL.Path] }),
+		// otelhttp names the span again once the handler has run, when the
+		// mux below has set r.Pattern on this same request.
+		otelhttp.WithSpanNameFormatter(func(_ string, r *http.Request) string {
+			if m, route := method(r); route != "" {
+				return m + " " + route
+			}
+			return r.Method
+		}))
+}
+
+// method splits the mux pattern that served r ("GET /ports/{code}") into
+// its method and route, as HTTP semantic conventions name a server span
+// ("{method} {http.route}"); the route is "" before routing or when no
+// pattern matched.
+func method(r *http.Request) (string, string) {
+	if m, route, ok := strings.Cut(r.Pattern, " "); ok {
+		return m, route
+	}
+	return r.Method, r.Pattern
 }
 
 type handlers struct {
