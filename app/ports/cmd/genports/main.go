@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"path/filepath"
 
 	"github.com/docker/go-units"
 
@@ -36,13 +37,23 @@ func run(args []string) error {
 	if err != nil {
 		return fmt.Errorf("--size %q: %w", *size, err)
 	}
-	f, err := os.Create(*out)
+	// A file beside the target, renamed over it once complete: a failed run
+	// leaves an existing file as it was, and a service watching the path
+	// never reads half a file.
+	f, err := os.CreateTemp(filepath.Dir(*out), filepath.Base(*out)+".*.tmp")
 	if err != nil {
 		return err
 	}
+	defer os.Remove(f.Name()) // after a successful rename, a no-op
 	st, err := gen.Write(f, gen.Options{Size: int64(n), Keys: *keys, Seed: *seed, MalformedEvery: *malformed})
 	if cerr := f.Close(); err == nil {
 		err = cerr
+	}
+	if err == nil {
+		err = os.Chmod(f.Name(), 0o644)
+	}
+	if err == nil {
+		err = os.Rename(f.Name(), *out)
 	}
 	if err != nil {
 		return fmt.Errorf("writing %s: %w", *out, err)
