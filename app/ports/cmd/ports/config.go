@@ -26,7 +26,7 @@ func parseConfig(args []string, getenv func(string) string, out io.Writer) (conf
 	fs.String(&c.Data, "data", "", "the ports JSON file: one object of records keyed by UN/LOCODE (required)")
 	fs.Duration(&c.WatchInterval, "watch-interval", 5*time.Second, "how often to look for a changed data file; 0 reloads on SIGHUP only")
 	fs.Usage = func() {
-		fmt.Fprintf(out, "Usage: ports --data FILE [flags]\n\nServes port records loaded as a stream from a JSON file, reloaded on SIGHUP\n"+
+		fmt.Fprintf(out, "Usage: ports --data FILE [flags]\n       ports generate --out FILE [--size 16MiB] [--keys N] [--seed N] [--malformed-every N]\n\nServes port records loaded as a stream from a JSON file, reloaded on SIGHUP\n"+
 			"or when the file changes. Every flag can be set by its environment variable;\nthe flag wins. "+
 			"Tracing follows the standard OTEL_* variables: OTEL_EXPORTER_OTLP_ENDPOINT\n(unset: no tracing), OTEL_TRACES_SAMPLER, OTEL_TRACES_SAMPLER_ARG.\n\n")
 		fs.PrintDefaults()

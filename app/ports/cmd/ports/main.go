@@ -1,5 +1,6 @@
 // Command ports serves port records, keyed by UN/LOCODE, loaded as a
-// stream from a JSON file and reloaded on SIGHUP or when the file changes.
+// stream from a JSON file and reloaded on SIGHUP or when the file changes;
+// `ports generate` writes a synthetic file of any size.
 package main
 
 import (
@@ -32,6 +33,16 @@ func main() {
 
 // run is the whole command, from its arguments to its exit code.
 func run(args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+	if len(args) > 0 && args[0] == "generate" {
+		if err := generate(args[1:], stdout, stderr); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return 0
+			}
+			fmt.Fprintf(stderr, "ports generate: %v\n", err)
+			return 1
+		}
+		return 0
+	}
 	cfg, err := parseConfig(args, getenv, stderr)
 	if errors.Is(err, flag.ErrHelp) {
 		return 0

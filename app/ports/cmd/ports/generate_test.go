@@ -1,6 +1,7 @@
 package main
 
 import (
+	"io"
 	"os"
 	"path/filepath"
 	"testing"
@@ -9,11 +10,11 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-func TestRun_WritesTheSameFileForTheSameFlags(t *testing.T) {
+func TestGenerate_WritesTheSameFileForTheSameFlags(t *testing.T) {
 	dir := t.TempDir()
 	a, b := filepath.Join(dir, "a.json"), filepath.Join(dir, "b.json")
-	require.NoError(t, run([]string{"--out", a, "--size", "64KiB", "--keys", "100", "--seed", "3"}))
-	require.NoError(t, run([]string{"--out", b, "--size", "64k", "--keys", "100", "--seed", "3"}))
+	require.NoError(t, generate([]string{"--out", a, "--size", "64KiB", "--keys", "100", "--seed", "3"}, io.Discard, io.Discard))
+	require.NoError(t, generate([]string{"--out", b, "--size", "64k", "--keys", "100", "--seed", "3"}, io.Discard, io.Discard))
 	ab, err := os.ReadFile(a)
 	require.NoError(t, err)
 	bb, err := os.ReadFile(b)
@@ -22,7 +23,7 @@ func TestRun_WritesTheSameFileForTheSameFlags(t *testing.T) {
 	assert.Equal(t, ab, bb)
 }
 
-func TestRun_BadFlags(t *testing.T) {
+func TestGenerate_BadFlags(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "x.json")
 	tests := []struct {
 		args []string
@@ -34,7 +35,7 @@ func TestRun_BadFlags(t *testing.T) {
 		{[]string{"--out", filepath.Join(out, "in", "file")}, "no such file or directory"},
 	}
 	for _, tt := range tests {
-		assert.ErrorContains(t, run(tt.args), tt.want, tt.args)
+		assert.ErrorContains(t, generate(tt.args, io.Discard, io.Discard), tt.want, tt.args)
 	}
 	entries, err := os.ReadDir(filepath.Dir(out))
 	require.NoError(t, err)

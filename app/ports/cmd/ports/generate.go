@@ -1,10 +1,9 @@
-// Command genports writes a synthetic ports data file of any size, the
-// same bytes for the same flags: `genports --out ports.json --size 512MiB`.
 package main
 
 import (
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 
@@ -13,15 +12,12 @@ import (
 	"github.com/doc-search/gitops/app/ports/internal/gen"
 )
 
-func main() {
-	if err := run(os.Args[1:]); err != nil {
-		fmt.Fprintf(os.Stderr, "genports: %v\n", err)
-		os.Exit(1)
-	}
-}
-
-func run(args []string) error {
-	fs := flag.NewFlagSet("genports", flag.ContinueOnError)
+// generate is `ports generate`: it writes a synthetic data file of any
+// size, the same bytes for the same flags, for tests, benchmarks and
+// clusters without a real file (the chart's init container).
+func generate(args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("ports generate", flag.ContinueOnError)
+	fs.SetOutput(stderr)
 	out := fs.String("out", "", "file to write (required)")
 	size := fs.String("size", "16MiB", "size of the file: bytes, or with a binary unit (k, KiB, M, MiB, G, GiB)")
 	keys := fs.Int("keys", 50_000, "distinct UN/LOCODEs; past them keys repeat and the last record wins")
@@ -58,6 +54,6 @@ func run(args []string) error {
 	if err != nil {
 		return fmt.Errorf("writing %s: %w", *out, err)
 	}
-	fmt.Printf("%s: %d records (%d malformed), %d bytes\n", *out, st.Records, st.Malformed, st.Bytes)
+	fmt.Fprintf(stdout, "%s: %d records (%d malformed), %d bytes\n", *out, st.Records, st.Malformed, st.Bytes)
 	return nil
 }
