@@ -68,6 +68,7 @@ func BenchmarkLoadFile(b *testing.B) {
 	// neighbours than about the load.
 	cpu := time.Duration(ru.Utime.Nano() + ru.Stime.Nano() - before.Utime.Nano() - before.Stime.Nano())
 	b.ReportMetric(float64(gst.Bytes)*float64(b.N)/1e6/cpu.Seconds(), "MB/cpu-s")
+	b.ReportMetric(float64(gst.Records)*float64(b.N)/cpu.Seconds(), "records/cpu-s")
 	b.ReportMetric(float64(ru.Maxrss)/1024, "peak-RSS-MiB") // Maxrss is in KiB on Linux
 	b.ReportMetric(float64(gst.Bytes>>20), "file-MiB")
 }
