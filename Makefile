@@ -12,16 +12,23 @@ COMMIT ?= $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo dev)
 BUILDINFO := github.com/doc-search/gitops/app/internal/buildinfo
 LDFLAGS := -X $(BUILDINFO).Version=$(VERSION) -X $(BUILDINFO).Build=$(BUILD) -X $(BUILDINFO).Commit=$(COMMIT)
 
-.PHONY: run build test deps unit lint bench version e2e observe
+.PHONY: run build test deps unit lint bench version e2e observe dev-visitors
 .PHONY: minikube-up minikube-smoke minikube-down
 
-## run: serve doc-search on :8080 (metrics on :8000) with its built-in sample corpus
-run:
-	$(GO) run -ldflags '$(LDFLAGS)' ./app/doc-search/cmd/doc-search
+## run: serve doc-search on :8080 (metrics on :8000) with its built-in sample corpus (ARGS='--data DIR' to pass flags)
+run: build
+	bin/doc-search $(ARGS)
 
-## build: build the doc-search binary into bin/
+## dev-visitors: visitors on :8081 (metrics on :8001) on Debian's PostgreSQL, migrated
+## first; docker-compose.yml runs the same stack with Docker
+dev-visitors:
+	bash scripts/dev-visitors.sh
+
+# Built binaries rather than `go run`, which reports every failure as exit 1:
+# the tools' own exit codes (2 for bad usage) reach the caller.
+## build: build doc-search, gencorpus and promote into bin/
 build:
-	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o bin/doc-search ./app/doc-search/cmd/doc-search
+	@$(GO) build -trimpath -ldflags '$(LDFLAGS) -X main.commit=$(COMMIT)' -o bin/ ./app/doc-search/cmd/doc-search ./app/doc-search/cmd/gencorpus ./tools/promote
 
 ## test: every test: installs what they need, then lint, unit and integration tests
 test: deps lint check unit e2e
@@ -48,8 +55,8 @@ lint:
 	bash .github/scripts/check-action-pins.sh
 
 ## version: the image tag this build gets, <app/doc-search/VERSION>-build.<BUILD> (e.g. make version BUILD=57)
-version:
-	@$(GO) run ./tools/promote version --build $(BUILD)
+version: build
+	@bin/promote version --build $(BUILD)
 
 ## observe: doc-search + a real Prometheus + hey load; prints p50/p90/p99 beside hey's, draws docs/img/latency.png
 observe: deps

@@ -20,6 +20,10 @@ declare -A debs=(
 	[shellcheck]=shellcheck
 	[ip]=iproute2
 	[git]=git
+	# PostgreSQL's server for visitors' tests and make dev-visitors; Debian keeps
+	# initdb and pg_ctl in /usr/lib/postgresql/<major>/bin, off PATH.
+	[pg_ctlcluster]=postgresql
+	[openssl]=openssl
 )
 missing=()
 for cmd in "${!debs[@]}"; do

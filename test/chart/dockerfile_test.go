@@ -223,8 +223,14 @@ func goModVersion(t *testing.T) string {
 }
 
 func TestDockerfile_BuildsAPinnedStaticNonRootImage(t *testing.T) {
-	stages := parseDockerfile(t, filepath.Join(repoRoot(t), "app", "Dockerfile"))
-	assert.Empty(t, dockerfileProblems(stages, goModVersion(t)))
+	files, err := filepath.Glob(filepath.Join(repoRoot(t), "app", "*", "Dockerfile"))
+	require.NoError(t, err)
+	require.NotEmpty(t, files, "no app/<service>/Dockerfile")
+	for _, f := range files {
+		t.Run(filepath.Base(filepath.Dir(f)), func(t *testing.T) {
+			assert.Empty(t, dockerfileProblems(parseDockerfile(t, f), goModVersion(t)))
+		})
+	}
 }
 
 // Each fixture breaks one rule; the check must name it.

@@ -48,6 +48,7 @@ func chartDir(t testing.TB) string { return filepath.Join(repoRoot(t), "charts",
 
 // renderOptions are what `helm template` takes besides values.
 type renderOptions struct {
+	chart       string // chart folder; "" is charts/doc-search
 	release     string
 	apiVersions []string
 	kubeVersion string
@@ -76,7 +77,11 @@ func renderChart(t testing.TB, opts renderOptions, sets []string, valueFiles ...
 		require.NoError(t, strvals.ParseInto(s, vals), "parsing --set %s", s)
 	}
 
-	chrt, err := loader.Load(chartDir(t))
+	dir := chartDir(t)
+	if opts.chart != "" {
+		dir = opts.chart
+	}
+	chrt, err := loader.Load(dir)
 	require.NoError(t, err, "loading the chart")
 
 	name := releaseName

@@ -63,6 +63,9 @@ func (e *env) followLocalServer(repo *gitRepo, cluster, url string) {
 		map[string]any{"patch": "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: kube-prometheus-stack\n  namespace: argocd\n$patch: delete\n"},
 	)
 	e.t.Logf("%s: kube-prometheus-stack left out (its chart is fetched from a remote Helm repository, unreachable here); Prometheus operator CRDs installed from the Go module instead", cluster)
+	left, names := visitorsLeftOut(string(data))
+	patches = append(patches, left...)
+	e.t.Logf("%s: %v left out (a remote chart; Pods that must run)", cluster, names)
 	if strings.Contains(string(data), "syncWindows") {
 		patches = append(patches, jsonPatch("AppProject", "doc-search|platform", `[{"op":"remove","path":"/spec/syncWindows"}]`))
 		e.t.Logf("%s: sync windows removed so that the manual sync does not depend on the clock", cluster)

@@ -122,6 +122,7 @@ func clusterKubeVersion(t *testing.T, cluster string) string {
 		KubeVersion string   `yaml:"kubeVersion"`
 		APIVersions []string `yaml:"apiVersions"`
 		Prod        bool     `yaml:"prod"`
+		Rules       any      `yaml:"rules"` // chartcheck's policy settings
 	}
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)

@@ -13,41 +13,44 @@ import (
 func newStatusCmd() *cobra.Command {
 	return &cobra.Command{
 		Use:   "status",
-		Short: "Show what each cluster runs and which commit promoted it",
-		Args:  cobra.NoArgs,
+		Short: "Show what every service runs in every cluster and which commit promoted it",
+		Args:  noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			p, err := openPromoter(cmd)
 			if err != nil {
 				return err
 			}
-			clusters, err := p.Status()
+			targets, err := p.Status()
 			if err != nil {
 				return err
 			}
-			if len(clusters) == 0 {
-				return fmt.Errorf("no clusters/*/%s in %s", "doc-search/image.yaml", p.Repo.Dir)
+			if len(targets) == 0 {
+				return fmt.Errorf("no clusters/*/*/image.yaml in %s", p.Repo.Dir)
 			}
-			printStatus(cmd, clusters, time.Now())
+			printStatus(cmd, targets, time.Now())
 			return nil
 		},
 	}
 }
 
-func printStatus(cmd *cobra.Command, clusters []promotion.ClusterStatus, now time.Time) {
+func printStatus(cmd *cobra.Command, targets []promotion.TargetStatus, now time.Time) {
 	w := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 0, 2, ' ', 0)
-	fmt.Fprintln(w, "CLUSTER\tTAG\tDIGEST\tBUILD\tCOMMIT\tFROM\tAGE")
-	for _, c := range clusters {
+	fmt.Fprintln(w, "CLUSTER\tSERVICE\tTAG\tDIGEST\tBUILD\tCOMMIT\tFROM\tAGE")
+	for _, c := range targets {
 		commit, age := "-", "-"
 		if c.Commit != "" {
 			commit, age = c.Commit[:12], shortAge(now.Sub(c.CommitTime))
-			if !c.Promotion {
+			switch {
+			case !c.Promotion:
 				commit += " (not a promotion)"
+			case c.RevertOf != "":
+				commit += " (revert of " + c.RevertOf[:12] + ")"
 			}
 		}
 		if c.Uncommitted {
 			commit = "uncommitted"
 		}
-		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", c.Cluster, c.Image.Tag, shortDigest(c.Image.Digest), dash(c.Build), commit, dash(c.PromotedFrom), age)
+		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", c.Cluster, c.Service, c.Image.Tag, shortDigest(c.Image.Digest), dash(c.Build), commit, dash(c.PromotedFrom), age)
 	}
 	_ = w.Flush()
 }

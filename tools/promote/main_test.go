@@ -111,7 +111,9 @@ func (r *testRepo) read(rel string) string {
 
 func (r *testRepo) write(rel, content string) {
 	r.t.Helper()
-	require.NoError(r.t, os.WriteFile(filepath.Join(r.dir, rel), []byte(content), 0o644))
+	path := filepath.Join(r.dir, rel)
+	require.NoError(r.t, os.MkdirAll(filepath.Dir(path), 0o755))
+	require.NoError(r.t, os.WriteFile(path, []byte(content), 0o644))
 }
 
 // lastMessage is HEAD's commit message without git's trailing blank line.
@@ -152,10 +154,11 @@ func TestSet_CommitsOnlyTheImageFileEvenWithOtherChangesStaged(t *testing.T) {
 	r.write("app/doc-search/VERSION", "1.5.0\n")
 	r.git("add", "app/doc-search/VERSION")
 
-	r.mustPromote("set", "--cluster", "minikube", "--tag", "1.4.0-build.58", "--source-commit", "abc123")
+	source := r.head()
+	r.mustPromote("set", "--cluster", "minikube", "--tag", "1.4.0-build.58", "--source-commit", source[:7])
 
 	assert.Equal(t, minikubeFile+"\n", r.git("show", "--format=", "--name-only", "HEAD"))
-	assert.Contains(t, r.git("log", "-1", "--format=%B"), "Source-Commit: abc123\n")
+	assert.Contains(t, r.git("log", "-1", "--format=%B"), "Source-Commit: "+source+"\n", "the full hash of the commit named")
 	assert.NotContains(t, r.git("log", "-1", "--format=%B"), "Image-Digest:", "no digest given, no trailer")
 	assert.Equal(t, "M  app/doc-search/VERSION\n", r.git("status", "--porcelain"), "the staged change is left staged")
 }
@@ -191,13 +194,11 @@ func TestSet_RejectsBadInputNamingIt(t *testing.T) {
 		args []string
 		want string
 	}{
-		"tag without build":  {[]string{"--cluster", "minikube", "--tag", "1.4.0"}, `image tag "1.4.0": want <semver>-build.<number>`},
-		"tag with plus":      {[]string{"--cluster", "minikube", "--tag", "1.4.0+57"}, `image tag "1.4.0+57"`},
-		"short digest":       {[]string{"--cluster", "minikube", "--tag", "1.4.0-build.1", "--digest", "sha256:abc"}, `image digest "sha256:abc"`},
-		"unknown cluster":    {[]string{"--cluster", "staging", "--tag", "1.4.0-build.2"}, `cluster "staging" has no image file clusters/staging/doc-search/image.yaml`},
-		"path as cluster":    {[]string{"--cluster", "../prod", "--tag", "1.4.0-build.2"}, `cluster name "../prod"`},
-		"missing tag flag":   {[]string{"--cluster", "minikube"}, `required flag(s) "tag" not set`},
-		"missing clusterflg": {[]string{"--tag", "1.4.0-build.2"}, `required flag(s) "cluster" not set`},
+		"tag without build": {[]string{"--cluster", "minikube", "--tag", "1.4.0"}, `image tag "1.4.0": want <semver>-build.<number>`},
+		"tag with plus":     {[]string{"--cluster", "minikube", "--tag", "1.4.0+57"}, `image tag "1.4.0+57"`},
+		"short digest":      {[]string{"--cluster", "minikube", "--tag", "1.4.0-build.1", "--digest", "sha256:abc"}, `image digest "sha256:abc"`},
+		"unknown cluster":   {[]string{"--cluster", "staging", "--tag", "1.4.0-build.2"}, `cluster "staging" has no image file clusters/staging/doc-search/image.yaml`},
+		"path as cluster":   {[]string{"--cluster", "../prod", "--tag", "1.4.0-build.2"}, `cluster name "../prod"`},
 	}
 	for name, tt := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -227,7 +228,8 @@ func TestSet_RefusesToSweepUpUncommittedEdits(t *testing.T) {
 
 func TestCopy_CarriesExactlyWhatTheSourceRuns(t *testing.T) {
 	r := newRepo(t)
-	r.mustPromote("set", "--cluster", "minikube", "--tag", "1.4.0-build.57", "--digest", digestA, "--source-commit", "0123abcd")
+	source := r.head()
+	r.mustPromote("set", "--cluster", "minikube", "--tag", "1.4.0-build.57", "--digest", digestA, "--source-commit", source)
 	minikubePromotion := r.head()
 
 	res := r.mustPromote("copy", "--from", "minikube", "--to", "prod")
@@ -239,7 +241,7 @@ image:
   digest: "`+digestA+`"   # sha256:... in prod
 `, r.read(prodFile))
 	assert.Equal(t, "Promote doc-search 1.4.0-build.57 to prod\n\nBuild: 57\nImage-Digest: "+digestA+
-		"\nSource-Commit: 0123abcd\nPromoted-From: minikube\nPromoted-From-Commit: "+minikubePromotion+"\n",
+		"\nSource-Commit: "+source+"\nPromoted-From: minikube\nPromoted-From-Commit: "+minikubePromotion+"\n",
 		r.lastMessage())
 	assert.Equal(t, prodFile+"\n", r.git("show", "--format=", "--name-only", "HEAD"))
 }
@@ -270,7 +272,7 @@ func TestCopy_RefusesAnImageNeverDeployedToTheSource(t *testing.T) {
 		},
 		"hand edit committed": {
 			prepare: func(r *testRepo) {
-				r.mustPromote("set", "--cluster", "minikube", "--tag", "1.0.0-build.1", "--digest", digestA)
+				r.mustPromote("set", "--cluster", "minikube", "--tag", "1.0.0-build.1", "--digest", digestA, "--force")
 				handEdit(r)
 				r.git("commit", "--quiet", "-am", "Bump minikube by hand")
 			},
@@ -278,7 +280,7 @@ func TestCopy_RefusesAnImageNeverDeployedToTheSource(t *testing.T) {
 		},
 		"hand edit not committed": {
 			prepare: func(r *testRepo) {
-				r.mustPromote("set", "--cluster", "minikube", "--tag", "1.0.0-build.1", "--digest", digestA)
+				r.mustPromote("set", "--cluster", "minikube", "--tag", "1.0.0-build.1", "--digest", digestA, "--force")
 				handEdit(r)
 			},
 			want: minikubeFile + ` has uncommitted changes: 1.4.0-build.99 was never deployed to minikube`,
@@ -316,7 +318,7 @@ func TestCopy_RefusesAnImageNeverDeployedToTheSource(t *testing.T) {
 
 func TestCopy_RefusesDowngradeUnlessAllowed(t *testing.T) {
 	r := newRepo(t)
-	r.mustPromote("set", "--cluster", "prod", "--tag", "1.5.0-build.3", "--digest", digestB)
+	r.mustPromote("set", "--cluster", "prod", "--tag", "1.5.0-build.3", "--digest", digestB, "--force")
 	r.mustPromote("set", "--cluster", "minikube", "--tag", "1.4.0-build.80", "--digest", digestA)
 
 	res := r.promote("copy", "--from", "minikube", "--to", "prod")
@@ -351,10 +353,12 @@ func TestStatus_ShowsWhatEachClusterRunsAndWhoPromotedIt(t *testing.T) {
 	res := r.mustPromote("status")
 
 	lines := strings.Split(strings.TrimRight(res.stdout, "\n"), "\n")
-	require.Len(t, lines, 3)
-	assert.Regexp(t, `^CLUSTER\s+TAG\s+DIGEST\s+BUILD\s+COMMIT\s+FROM\s+AGE$`, lines[0])
-	assert.Regexp(t, `^minikube\s+1\.4\.0-build\.58\s+sha256:bbbbbbbbbbbb\s+58\s+`+minikubeCommit+`\s+-\s+\d+s$`, lines[1])
-	assert.Regexp(t, `^prod\s+1\.4\.0-build\.57\s+sha256:aaaaaaaaaaaa\s+57\s+`+prodCommit+`\s+minikube\s+\d+s$`, lines[2])
+	require.Len(t, lines, 5, "every service of every cluster")
+	assert.Regexp(t, `^CLUSTER\s+SERVICE\s+TAG\s+DIGEST\s+BUILD\s+COMMIT\s+FROM\s+AGE$`, lines[0])
+	assert.Regexp(t, `^minikube\s+doc-search\s+1\.4\.0-build\.58\s+sha256:bbbbbbbbbbbb\s+58\s+`+minikubeCommit+`\s+-\s+\d+s$`, lines[1])
+	assert.Regexp(t, `^minikube\s+visitors\s+0\.1\.0-build\.1\s+-\s+1\s+\w{12} \(not a promotion\)\s+-\s+\d+s$`, lines[2])
+	assert.Regexp(t, `^prod\s+doc-search\s+1\.4\.0-build\.57\s+sha256:aaaaaaaaaaaa\s+57\s+`+prodCommit+`\s+minikube\s+\d+s$`, lines[3])
+	assert.Regexp(t, `^prod\s+visitors\s+0\.1\.0-build\.1\s+sha256:222222222222\s+1\s+`, lines[4])
 }
 
 func TestStatus_FlagsFilesNotWrittenByAPromotion(t *testing.T) {
@@ -364,8 +368,8 @@ func TestStatus_FlagsFilesNotWrittenByAPromotion(t *testing.T) {
 	res := r.mustPromote("status")
 
 	initial := r.head()[:12]
-	assert.Regexp(t, regexp.MustCompile(`(?m)^minikube\s+1\.0\.0-build\.1\s+-\s+1\s+`+initial+` \(not a promotion\)`), res.stdout)
-	assert.Regexp(t, regexp.MustCompile(`(?m)^prod\s+1\.0\.0-build\.1\s+sha256:111111111111\s+1\s+uncommitted`), res.stdout)
+	assert.Regexp(t, regexp.MustCompile(`(?m)^minikube\s+doc-search\s+1\.0\.0-build\.1\s+-\s+1\s+`+initial+` \(not a promotion\)`), res.stdout)
+	assert.Regexp(t, regexp.MustCompile(`(?m)^prod\s+doc-search\s+1\.0\.0-build\.1\s+sha256:111111111111\s+1\s+uncommitted`), res.stdout)
 }
 
 func TestVersion_PrintsAppVersionWithBuildNumber(t *testing.T) {
@@ -377,6 +381,9 @@ func TestVersion_PrintsAppVersionWithBuildNumber(t *testing.T) {
 	res = r.promote("version", "--build", "57")
 	assert.Equal(t, 1, res.code)
 	assert.Contains(t, res.stderr, filepath.Join(r.dir, "app/doc-search/VERSION")+`: version "1.4" is not semver`)
+
+	res = r.mustPromote("--service", "visitors", "version", "--build", "3")
+	assert.Equal(t, "0.1.0-build.3\n", res.stdout, "each service has its own VERSION")
 }
 
 func TestVersion_TheRepositorysAppVersionGivesAValidTag(t *testing.T) {

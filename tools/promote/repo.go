@@ -18,3 +18,15 @@ func openPromoter(cmd *cobra.Command) (promotion.Promoter, error) {
 	}
 	return promotion.Promoter{Repo: repo}, nil
 }
+
+// service returns --service, checked.
+func service(cmd *cobra.Command) (string, error) {
+	s, err := cmd.Flags().GetString("service")
+	if err != nil {
+		return "", err
+	}
+	if err := promotion.ValidateService(s); err != nil {
+		return "", usageError{err}
+	}
+	return s, nil
+}

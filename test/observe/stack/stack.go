@@ -127,7 +127,7 @@ func Up(ctx context.Context, cfg Config) (_ *Stack, err error) {
 	if err != nil {
 		return nil, err
 	}
-	s.CorpusDir = filepath.Join(cfg.Root, "app", "internal", "sample")
+	s.CorpusDir = filepath.Join(cfg.Root, "app", "doc-search", "internal", "sample")
 	data := ""
 	switch {
 	case cfg.CorpusDir != "":

@@ -37,16 +37,25 @@ func main() {
 	if len(os.Args) > 1 && os.Args[1] == "query" {
 		os.Exit(searchclient.Run(context.Background(), os.Args[2:], os.Stdout, os.Stderr))
 	}
-	cfg, err := config.Parse(os.Args[1:], os.Getenv, os.Stderr)
-	if errors.Is(err, flag.ErrHelp) {
+	cfg, err := config.Parse(os.Args[1:], os.Getenv, os.Stdout)
+	switch {
+	case errors.Is(err, flag.ErrHelp):
 		return
-	}
-	if err != nil {
+	case errors.Is(err, config.ErrVersion):
+		info := buildinfo.Current()
+		fmt.Printf("doc-search %s (build %s, commit %s)\n", info.Version, info.Build, info.Commit)
+		return
+	case err != nil:
 		fmt.Fprintf(os.Stderr, "doc-search: %v\n", err)
 		os.Exit(2)
 	}
 	out := newLogWriter(os.Stdout)
-	log := slog.New(slog.NewJSONHandler(out, &slog.HandlerOptions{Level: cfg.LogLevel}))
+	opts := &slog.HandlerOptions{Level: cfg.LogLevel}
+	var handler slog.Handler = slog.NewJSONHandler(out, opts)
+	if cfg.LogFormat == "text" {
+		handler = slog.NewTextHandler(out, opts)
+	}
+	log := slog.New(handler)
 	code := 0
 	if err := run(cfg, log); err != nil {
 		log.Error("doc-search stopped", slog.Any("error", err))
@@ -82,7 +91,12 @@ func run(cfg config.Config, log *slog.Logger) error {
 	m := metrics.New(info)
 	srv := server.New(log, m, query.Limits{MaxWords: cfg.MaxQueryWords, MaxBytes: cfg.MaxQueryBytes}, info)
 
-	// Listen before anything else so a taken port fails the start at once.
+	// A corpus that cannot be listed fails the start before the process
+	// listens, so that no "listening" line comes before the error.
+	c, err := openCorpus(cfg, log)
+	if err != nil {
+		return err
+	}
 	apiLn, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("listening on --addr %s: %w", cfg.Addr, err)
@@ -110,7 +124,7 @@ func run(cfg config.Config, log *slog.Logger) error {
 	buildCtx, cancelBuild := context.WithCancel(context.Background())
 	defer cancelBuild()
 	built := make(chan error, 1)
-	go func() { built <- load(buildCtx, cfg, log, m, srv) }()
+	go func() { built <- load(buildCtx, cfg, c, log, m, srv) }()
 
 	for stop := false; !stop; {
 		select {
@@ -143,8 +157,31 @@ func run(cfg config.Config, log *slog.Logger) error {
 	return nil
 }
 
+// listedCorpus is a corpus whose documents have been listed.
+type listedCorpus struct {
+	fsys   fs.FS
+	source string // what the log calls it
+	docs   []corpus.Document
+}
+
+// openCorpus lists the documents of --data, or of the built-in sample.
+func openCorpus(cfg config.Config, log *slog.Logger) (listedCorpus, error) {
+	c := listedCorpus{fsys: sample.FS, source: "built-in sample corpus"}
+	if cfg.Data != "" {
+		c.fsys, c.source = corpus.Dir(cfg.Data), cfg.Data
+	}
+	docs, err := corpus.List(c.fsys)
+	if err != nil {
+		return c, fmt.Errorf("--data %s: %w", c.source, err)
+	}
+	c.docs = docs
+	log.Debug("corpus listed", slog.String("corpus", c.source), slog.Int("documents", len(docs)),
+		slog.String("first", docs[0].Name), slog.String("last", docs[len(docs)-1].Name))
+	return c, nil
+}
+
 // load waits for the start-up delay, then builds the index and hands it to srv.
-func load(ctx context.Context, cfg config.Config, log *slog.Logger, m *metrics.Metrics, srv *server.Server) error {
+func load(ctx context.Context, cfg config.Config, c listedCorpus, log *slog.Logger, m *metrics.Metrics, srv *server.Server) error {
 	if cfg.StartupDelay > 0 {
 		log.Info("start-up delay before indexing", slog.String("startup_delay", cfg.StartupDelay.String()))
 		select {
@@ -153,22 +190,14 @@ func load(ctx context.Context, cfg config.Config, log *slog.Logger, m *metrics.M
 			return nil
 		}
 	}
-	var fsys fs.FS = sample.FS
-	source := "built-in sample corpus"
-	if cfg.Data != "" {
-		fsys, source = corpus.Dir(cfg.Data), cfg.Data
-	}
-	docs, err := corpus.List(fsys)
-	if err != nil {
-		return fmt.Errorf("loading corpus %s: %w", source, err)
-	}
+	fsys, source, docs := c.fsys, c.source, c.docs
 	log.Info("indexing", slog.String("corpus", source), slog.Int("documents", len(docs)))
 	start := time.Now()
 	lastLog := start
 	idx, err := index.Build(ctx, fsys, docs, index.Options{
 		Skip: func(d corpus.Document, err error) {
 			m.DocumentsSkipped.Inc()
-			log.Warn("skipping unreadable document", slog.String("file", d.Name), slog.Any("error", err))
+			log.Warn("skipping document", slog.String("file", d.Name), slog.Any("error", err))
 		},
 		Progress: func(n int, bytes int64) {
 			if now := time.Now(); now.Sub(lastLog) >= time.Second {
@@ -235,7 +264,7 @@ func newHTTPServer(h http.Handler) *http.Server {
 		ReadTimeout:       10 * time.Second,
 		WriteTimeout:      30 * time.Second,
 		IdleTimeout:       120 * time.Second,
-		MaxHeaderBytes:    16 << 10,
+		MaxHeaderBytes:    server.MaxRequestHeadBytes,
 	}
 }
 

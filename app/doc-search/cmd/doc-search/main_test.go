@@ -146,42 +146,6 @@ func TestProcess_NotReadyUntilIndexBuiltAfterStartupDelay(t *testing.T) {
 	assert.Contains(t, body, "go_goroutines")
 }
 
-func TestProcess_StartupFailsOnBadCorpus(t *testing.T) {
-	dup := t.TempDir()
-	require.NoError(t, os.WriteFile(filepath.Join(dup, "7.a.xml"), []byte("a"), 0o644))
-	require.NoError(t, os.WriteFile(filepath.Join(dup, "7.b.xml"), []byte("b"), 0o644))
-	tests := []struct {
-		name string
-		dir  string
-		want string
-	}{
-		{"duplicate IDs", dup, `duplicate document ID \"7\": 7.a.xml and 7.b.xml`},
-		{"empty corpus", t.TempDir(), "corpus holds no document"},
-		{"missing directory", filepath.Join(t.TempDir(), "nope"), "listing corpus"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			out, err := exec.Command(binary, "--addr", "127.0.0.1:0", "--metrics-addr", "127.0.0.1:0", "--data", tt.dir).CombinedOutput()
-			var exit *exec.ExitError
-			require.ErrorAs(t, err, &exit, "output:\n%s", out)
-			assert.Equal(t, 1, exit.ExitCode())
-			assert.Contains(t, string(out), tt.want)
-		})
-	}
-}
-
-func TestProcess_BadFlagExitsWithUsageError(t *testing.T) {
-	out, err := exec.Command(binary, "--drain-delay", "soon").CombinedOutput()
-	var exit *exec.ExitError
-	require.ErrorAs(t, err, &exit)
-	assert.Equal(t, 2, exit.ExitCode())
-	assert.Contains(t, string(out), "drain-delay")
-
-	out, err = exec.Command(binary, "--help").CombinedOutput()
-	require.NoError(t, err)
-	assert.Contains(t, string(out), "DOCSEARCH_STARTUP_DELAY")
-}
-
 func TestProcess_QuerySubcommand(t *testing.T) {
 	p := start(t)
 	p.waitReady(t)

@@ -23,18 +23,23 @@ type Config struct {
 	MaxQueryWords   int
 	MaxQueryBytes   int
 	LogLevel        slog.Level
+	LogFormat       string // "json" (default, for collectors) or "text" (for people)
+	Version         bool   // print the version and exit
 }
 
-// EnvLogLevel names the variable that sets the log level.
-const EnvLogLevel = "DOCSEARCH_LOG_LEVEL"
+// ErrVersion is returned by Parse for --version.
+var ErrVersion = errors.New("version requested")
 
 // Parse reads args (without the program name) and the environment through
 // getenv. A flag wins over its variable, which wins over the default.
-// With -h or --help it writes the usage to out and returns flag.ErrHelp.
+// With -h or --help it writes the usage to out and returns flag.ErrHelp;
+// with --version it returns ErrVersion. Other errors are returned, not
+// printed: the caller says them on stderr.
 func Parse(args []string, getenv func(string) string, out io.Writer) (Config, error) {
 	var c Config
 	fs := flag.NewFlagSet("doc-search", flag.ContinueOnError)
-	fs.SetOutput(out)
+	fs.SetOutput(io.Discard) // errors come back to the caller; usage only on --help
+	var level string
 	type setting struct{ flag, env string }
 	var settings []setting
 	str := func(p *string, name, env, def, usage string) {
@@ -57,9 +62,14 @@ func Parse(args []string, getenv func(string) string, out io.Writer) (Config, er
 	dur(&c.ShutdownTimeout, "shutdown-timeout", "DOCSEARCH_SHUTDOWN_TIMEOUT", 10*time.Second, "after the drain delay, how long in-flight requests may take to finish")
 	num(&c.MaxQueryWords, "max-query-words", "DOCSEARCH_MAX_QUERY_WORDS", 32, "most words a query may hold, repeats included")
 	num(&c.MaxQueryBytes, "max-query-bytes", "DOCSEARCH_MAX_QUERY_BYTES", 1024, "most bytes a query may hold")
-	fs.Usage = func() {
+	str(&level, "log-level", "DOCSEARCH_LOG_LEVEL", "info", "debug (adds each search's words and result count, and the corpus listing), info, warn or error")
+	str(&c.LogFormat, "log-format", "DOCSEARCH_LOG_FORMAT", "json", "json (one object a line, for log collectors) or text (key=value, for a terminal)")
+	fs.BoolVar(&c.Version, "version", false, "print the version and exit")
+	fs.Usage = func() {}
+	usage := func() {
+		fs.SetOutput(out)
 		fmt.Fprintf(out, "Usage: doc-search [flags]\n       doc-search query --server URL --q WORDS [--min-results N]\n\n")
-		fmt.Fprintf(out, "Serves full-text search over a corpus of documents. Every flag can be set\nby its environment variable; the flag wins. Log level: %s=debug|info|warn|error (default info).\n\n", EnvLogLevel)
+		fmt.Fprintf(out, "Serves full-text search over a corpus of documents. Every flag can be set\nby its environment variable; the flag wins.\n\n")
 		fs.PrintDefaults()
 	}
 
@@ -71,17 +81,26 @@ func Parse(args []string, getenv func(string) string, out io.Writer) (Config, er
 		}
 	}
 	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			usage()
+		}
 		return Config{}, err
+	}
+	if c.Version {
+		return Config{}, ErrVersion
 	}
 	if fs.NArg() > 0 {
 		return Config{}, fmt.Errorf("unexpected argument %q (see --help)", fs.Arg(0))
 	}
-	level, err := ParseLevel(getenv(EnvLogLevel))
-	if err != nil {
-		return Config{}, fmt.Errorf("environment variable %s: %w", EnvLogLevel, err)
+	var errs []error
+	var err error
+	if c.LogLevel, err = ParseLevel(level); err != nil {
+		errs = append(errs, fmt.Errorf("--log-level (DOCSEARCH_LOG_LEVEL): %w", err))
 	}
-	c.LogLevel = level
-	return c, c.validate()
+	if c.LogFormat != "json" && c.LogFormat != "text" {
+		errs = append(errs, fmt.Errorf("--log-format (DOCSEARCH_LOG_FORMAT): unknown format %q: use json or text", c.LogFormat))
+	}
+	return c, errors.Join(append(errs, c.validate())...)
 }
 
 func lookup(getenv func(string) string, name string) (string, bool) {

@@ -4,25 +4,45 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"os"
 	"slices"
+
+	"github.com/doc-search/gitops/app/doc-search/internal/corpus"
 )
 
-// files reads the documents for the workers and, where it can, reads ahead
-// of them.
+// files opens the documents for the workers.
 type files interface {
-	// read returns the content of name, in buf's memory when it fits.
-	read(name string, buf []byte) ([]byte, error)
-	// prefetch asks for name to be read into memory before read needs it.
-	// Only a hint: errors are read's to report.
-	prefetch(name string)
+	open(name string) (fs.File, error)
 	close()
 }
 
-// fsFiles reads through any fs.FS, with no read-ahead.
+// openFiles opens a corpus.Dir once as an os.Root, so that each document is
+// one open beneath it; any other fs.FS is read through its Open.
+func openFiles(fsys fs.FS) (files, error) {
+	dir, ok := fsys.(corpus.Dir)
+	if !ok {
+		return fsFiles{fsys}, nil
+	}
+	root, err := dir.Root()
+	if err != nil {
+		return nil, err
+	}
+	return rootFiles{root}, nil
+}
+
 type fsFiles struct{ fsys fs.FS }
 
-func (f fsFiles) read(name string, buf []byte) ([]byte, error) {
-	file, err := f.fsys.Open(name)
+func (f fsFiles) open(name string) (fs.File, error) { return f.fsys.Open(name) }
+func (fsFiles) close()                              {}
+
+type rootFiles struct{ root *os.Root }
+
+func (f rootFiles) open(name string) (fs.File, error) { return corpus.OpenDocument(f.root, name) }
+func (f rootFiles) close()                            { _ = f.root.Close() }
+
+// readFile reads name into buf's memory, growing it when the file does not fit.
+func readFile(f files, name string, buf []byte) ([]byte, error) {
+	file, err := f.open(name)
 	if err != nil {
 		return buf[:0], err
 	}
@@ -30,13 +50,8 @@ func (f fsFiles) read(name string, buf []byte) ([]byte, error) {
 	return readAll(name, buf, file.Read)
 }
 
-func (fsFiles) prefetch(string) {}
-
-func (fsFiles) close() {}
-
 // readAll reads until EOF into buf, reusing its memory. No Stat for the size:
-// a worker's buffer soon fits any document, and a system call less per file
-// counts over tens of thousands of them.
+// a worker's buffer soon fits any document.
 func readAll(name string, buf []byte, read func([]byte) (int, error)) ([]byte, error) {
 	buf = buf[:0]
 	if cap(buf) == 0 {

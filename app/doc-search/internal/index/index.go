@@ -93,11 +93,8 @@ func Build(ctx context.Context, fsys fs.FS, docs []corpus.Document, opt Options)
 				if n >= len(docs) {
 					return
 				}
-				if ahead := n + prefetchAhead; ahead < len(docs) {
-					files.prefetch(docs[ahead].Name)
-				}
 				var err error
-				buf, err = files.read(docs[n].Name, buf)
+				buf, err = readFile(files, docs[n].Name, buf)
 				if err != nil {
 					skipped.Add(1)
 					if opt.Skip != nil {
@@ -137,11 +134,6 @@ func Build(ctx context.Context, fsys fs.FS, docs []corpus.Document, opt Options)
 	idx.stats.Duration = time.Since(start)
 	return idx, nil
 }
-
-// prefetchAhead is how many files ahead of the workers' next one the files
-// are read ahead, about 10 MB of the Blog corpus: enough requests in flight
-// to keep a disk busy, few enough that the pages are still cached when read.
-const prefetchAhead = 256
 
 // span locates the distinct terms of one document in a worker's list.
 type span struct {

@@ -94,7 +94,7 @@ func New(info buildinfo.Info) *Metrics {
 		}),
 		DocumentsSkipped: f.NewCounter(prometheus.CounterOpts{
 			Namespace: namespace, Name: "documents_skipped_total",
-			Help: "Corpus files skipped because they could not be read.",
+			Help: "Corpus files skipped: unreadable, or not a regular file inside the corpus directory.",
 		}),
 	}
 	f.NewGaugeVec(prometheus.GaugeOpts{

@@ -6,6 +6,7 @@ package searchclient
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -25,7 +26,14 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	q := fs.String("q", "", "words to search for")
 	minResults := fs.Int("min-results", 1, "fewest results that count as success")
 	timeout := fs.Duration("timeout", 10*time.Second, "time allowed for the request")
+	fs.Usage = func() {} // a bad flag gets its error alone; --help the usage, on stdout
 	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			fmt.Fprint(stdout, "Usage: doc-search query --server URL --q WORDS [--min-results N] [--timeout D]\n\nExits 0 when the search answers 200 with at least --min-results results, 1 otherwise, 2 on bad usage.\n\n")
+			fs.SetOutput(stdout)
+			fs.PrintDefaults()
+			return 0
+		}
 		return 2
 	}
 	if fs.NArg() > 0 {

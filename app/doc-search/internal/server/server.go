@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -137,8 +138,12 @@ func (s *Server) search(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusServiceUnavailable, "index is still being built")
 		return
 	}
-	params := r.URL.Query()
-	words, err := query.Parse(params.Get("q"), params.Has("q"), s.limits)
+	q, present, err := queryParam(r.URL.RawQuery)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	words, err := query.Parse(q, present, s.limits)
 	if err != nil {
 		writeError(w, http.StatusBadRequest, err.Error())
 		return
@@ -147,12 +152,34 @@ func (s *Server) search(w http.ResponseWriter, r *http.Request) {
 	defer scratches.Put(scratch)
 	m := st.idx.Match(scratch, words)
 	s.metrics.SearchResults.Observe(float64(m.Len()))
+	if s.log.Enabled(r.Context(), slog.LevelDebug) {
+		s.log.LogAttrs(r.Context(), slog.LevelDebug, "search", slog.String("request_id", w.Header().Get("X-Request-Id")),
+			slog.Any("words", words), slog.Int("results", m.Len()))
+	}
 
 	buf := bodies.Get().(*[]byte)
 	defer bodies.Put(buf)
 	body := st.ids.appendJSON((*buf)[:0], m)
 	writeJSON(w, http.StatusOK, body)
 	*buf = body
+}
+
+// queryParam returns the one q of a raw query string. A query string that
+// is not valid percent-encoding, or that gives q more than once, is an
+// error rather than a guess at what was meant.
+func queryParam(raw string) (q string, present bool, err error) {
+	params, err := url.ParseQuery(raw)
+	if err != nil {
+		return "", false, fmt.Errorf("query string is badly encoded: %w (escape %% as %%25, & as %%26, + as %%2B)", err)
+	}
+	switch qs := params["q"]; len(qs) {
+	case 0:
+		return "", false, nil
+	case 1:
+		return qs[0], true, nil
+	default:
+		return "", false, fmt.Errorf("query parameter q given %d times: give it once, with every word in it", len(qs))
+	}
 }
 
 // bodies recycles search response bodies, and scratches the memory of the
@@ -226,7 +253,9 @@ func (s *Server) instrument(handler string, h http.HandlerFunc) http.Handler {
 		}
 		w.Header()["X-Request-Id"] = []string{id}
 		rec := &recorder{ResponseWriter: w, code: http.StatusOK}
-		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		if code, msg := tooLarge(r); code != 0 {
+			writeError(rec, code, msg)
+		} else if r.Method != http.MethodGet && r.Method != http.MethodHead {
 			w.Header()["Allow"] = allowGetHead
 			writeError(rec, http.StatusMethodNotAllowed, fmt.Sprintf("method %s not allowed: use GET or HEAD", r.Method))
 		} else {
@@ -254,6 +283,32 @@ func (s *Server) instrument(handler string, h http.HandlerFunc) http.Handler {
 			_ = s.log.Handler().Handle(r.Context(), entry)
 		}
 	})
+}
+
+// Limits on a request's size, checked by the handler so that the answer is
+// JSON like every other error. net/http itself refuses a request head over
+// the server's MaxHeaderBytes (MaxRequestHeadBytes) with a plain-text 431.
+const (
+	MaxURIBytes         = 8 << 10  // the request target, path and query
+	MaxHeaderBytes      = 16 << 10 // the header fields, names and values
+	MaxRequestHeadBytes = 64 << 10 // the hard bound for net/http.Server.MaxHeaderBytes
+)
+
+// tooLarge returns the status and message for a request over the limits, or 0.
+func tooLarge(r *http.Request) (int, string) {
+	if n := len(r.RequestURI); n > MaxURIBytes {
+		return http.StatusRequestURITooLong, fmt.Sprintf("request URI is %d bytes, the limit is %d", n, MaxURIBytes)
+	}
+	n := 0
+	for k, vs := range r.Header {
+		for _, v := range vs {
+			n += len(k) + len(v) + 4 // ": " and CRLF
+		}
+	}
+	if n > MaxHeaderBytes {
+		return http.StatusRequestHeaderFieldsTooLarge, fmt.Sprintf("request header fields are %d bytes, the limit is %d", n, MaxHeaderBytes)
+	}
+	return 0, ""
 }
 
 // newRequestID returns this process's next request ID, in one allocation.

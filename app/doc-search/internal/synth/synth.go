@@ -234,6 +234,9 @@ var Mixes = []Mix{Rare, Common, Mixed}
 
 // Queries returns n queries of a mix, as space-separated words.
 func Queries(mix Mix, n int, seed uint64) ([]string, error) {
+	if n < 1 {
+		return nil, fmt.Errorf("want at least 1 query, got %d", n)
+	}
 	rng := rand.New(rand.NewPCG(seed, 0x717565727900))
 	pick := func(r [2]uint64) string { return Display(r[0] + rng.Uint64N(r[1]-r[0])) }
 	out := make([]string, n)

@@ -49,14 +49,14 @@ func TestLastChange_ReadsSubjectTimeAndTrailersOfTheNewestCommitOfThePath(t *tes
 	before := time.Now().Add(-time.Minute)
 	commitFile(t, r, "b.yaml", "two\n", "Second\n\nSome prose first.\n\nBuild: 2\nImage-Digest: sha256:abc\nSource-Commit: 1234\n")
 
-	a, ok, err := r.LastChange("a.yaml")
+	a, ok, err := r.LastChange("HEAD", "a.yaml")
 	require.NoError(t, err)
 	require.True(t, ok)
 	assert.Equal(t, first, a.Hash)
 	assert.Equal(t, "First", a.Subject)
 	assert.Equal(t, map[string]string{"Build": "1"}, a.Trailers)
 
-	b, ok, err := r.LastChange("b.yaml")
+	b, ok, err := r.LastChange("HEAD", "b.yaml")
 	require.NoError(t, err)
 	require.True(t, ok)
 	assert.Equal(t, "Second", b.Subject)
@@ -68,7 +68,7 @@ func TestLastChange_PathNeverCommitted(t *testing.T) {
 	r := newRepo(t)
 	commitFile(t, r, "a.yaml", "one\n", "First")
 
-	_, ok, err := r.LastChange("never.yaml")
+	_, ok, err := r.LastChange("HEAD", "never.yaml")
 	require.NoError(t, err)
 	assert.False(t, ok)
 }

@@ -1,5 +1,5 @@
-// Package imagefile reads and rewrites a cluster's image file
-// (clusters/<name>/doc-search/image.yaml), a Helm values file that holds only
+// Package imagefile reads and rewrites a service's image file in a cluster
+// (clusters/<cluster>/<service>/image.yaml), a Helm values file that holds only
 // image.tag and image.digest, leaving every other byte of it as it was.
 package imagefile
 

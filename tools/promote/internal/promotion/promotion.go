@@ -1,5 +1,6 @@
 // Package promotion writes and reads promotion commits: each changes one
-// cluster's image file and says in its trailers what was promoted from where.
+// service's image file in one cluster and says in its trailers what was
+// promoted from where.
 package promotion
 
 import (
@@ -7,9 +8,10 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
-	"sort"
 	"strconv"
-	"time"
+	"strings"
+
+	"github.com/pmezard/go-difflib/difflib"
 
 	"github.com/doc-search/gitops/tools/promote/internal/gitrepo"
 	"github.com/doc-search/gitops/tools/promote/internal/imagefile"
@@ -25,88 +27,185 @@ const (
 	TrailerPromotionOf  = "Promoted-From-Commit"
 )
 
-// imageFile is the image file's path inside a cluster folder.
-const imageFile = "doc-search/image.yaml"
-
 var (
-	subjectPattern     = regexp.MustCompile(`^Promote doc-search (\S+) to (\S+)$`)
-	clusterNamePattern = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`)
+	subjectPattern = regexp.MustCompile(`^Promote (\S+) (\S+) to (\S+)$`)
+	namePattern    = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`)
+	// revertPattern finds the commit a `git revert` undid in its message.
+	revertPattern = regexp.MustCompile(`(?m)^This reverts commit ([0-9a-f]{40})\b`)
 )
 
-// ImagePath is the repository-relative path of a cluster's image file.
-func ImagePath(cluster string) string {
-	return filepath.ToSlash(filepath.Join("clusters", cluster, imageFile))
+// Target is one service in one cluster: the folder clusters/<Cluster>/<Service>/.
+type Target struct {
+	Cluster, Service string
 }
+
+// ImagePath is the repository-relative path of the target's image file.
+func (t Target) ImagePath() string {
+	return filepath.ToSlash(filepath.Join("clusters", t.Cluster, t.Service, "image.yaml"))
+}
+
+// VersionPath is the repository-relative path of the service's version file.
+func VersionPath(service string) string {
+	return filepath.ToSlash(filepath.Join("app", service, "VERSION"))
+}
+
+func (t Target) validate() error {
+	if !namePattern.MatchString(t.Cluster) {
+		return fmt.Errorf("cluster name %q: want a folder name under clusters/ (lowercase letters, digits, -)", t.Cluster)
+	}
+	return ValidateService(t.Service)
+}
+
+// ValidateService checks a service name is a folder name under app/.
+func ValidateService(service string) error {
+	if !namePattern.MatchString(service) {
+		return fmt.Errorf("service name %q: want a folder name under app/ and clusters/<cluster>/ (lowercase letters, digits, -)", service)
+	}
+	return nil
+}
+
+func (t Target) String() string { return t.Service + " in " + t.Cluster }
 
 // Promoter writes promotion commits into one repository.
 type Promoter struct {
 	Repo gitrepo.Repo
 }
 
-// Result says what a promotion did.
+// Result says what a promotion did, or with DryRun would do.
 type Result struct {
-	Cluster string
+	Target  Target
 	Image   imagefile.Image
-	Changed bool   // false when the cluster already ran the image
-	Commit  string // the promotion commit, when Changed
+	Changed bool   // false when the target already ran the image
+	Commit  string // the promotion commit, when Changed and not DryRun
 	Message string
+	DryRun  bool
+	Diff    string // the image file's change, as a unified diff
 }
 
 // SetRequest is a promotion of a freshly built image.
 type SetRequest struct {
-	Cluster        string
+	Target
 	Image          imagefile.Image
 	SourceCommit   string // the commit the image was built from; HEAD when empty
 	AllowDowngrade bool
+	Force          bool // promote a tag whose version is not the service's VERSION
+	DryRun         bool
 }
 
-// Set points the cluster at req.Image and commits that with its trailers.
+// Set points the target at req.Image and commits that with its trailers.
 func (p Promoter) Set(req SetRequest) (Result, error) {
+	if err := req.Target.validate(); err != nil {
+		return Result{}, err
+	}
 	if err := req.Image.Validate(); err != nil {
 		return Result{}, err
 	}
-	current, err := p.read(req.Cluster)
+	if req.Image.Digest == "" {
+		if prod, file, err := p.isProd(req.Cluster); err != nil {
+			return Result{}, err
+		} else if prod {
+			return Result{}, fmt.Errorf("%s is a prod cluster (prod: true in %s) and prod runs images pinned by digest: give --digest sha256:...", req.Cluster, file)
+		}
+	}
+	current, err := p.read(req.Target)
 	if err != nil {
 		return Result{}, err
 	}
 	if current == req.Image {
-		return Result{Cluster: req.Cluster, Image: current}, nil
+		return Result{Target: req.Target, Image: current}, nil
 	}
-	if err := checkNotDowngrade(req.Cluster, current, req.Image, req.AllowDowngrade); err != nil {
+	if err := checkNotDowngrade(req.Target, current, req.Image, req.AllowDowngrade); err != nil {
 		return Result{}, err
 	}
-	source := req.SourceCommit
-	if source == "" {
-		if source, err = p.Repo.Head(); err != nil {
-			return Result{}, fmt.Errorf("finding the source commit: %w", err)
-		}
+	rev := req.SourceCommit
+	if rev == "" {
+		rev = "HEAD"
+	}
+	source, err := p.Repo.ResolveCommit(rev)
+	if err != nil {
+		return Result{}, fmt.Errorf("--source-commit: %w", err)
 	}
 	tag, _ := imagetag.Parse(req.Image.Tag) // validated above
+	if !req.Force {
+		if err := p.checkVersion(req.Service, tag, source); err != nil {
+			return Result{}, err
+		}
+	}
 	trailers := [][2]string{
 		{TrailerBuild, strconv.FormatUint(tag.Build, 10)},
 		{TrailerDigest, req.Image.Digest},
 		{TrailerSourceCommit, source},
 	}
-	return p.commit(req.Cluster, req.Image, trailers)
+	return p.commit(req.Target, req.Image, trailers, req.DryRun)
 }
 
-// CopyRequest carries what one cluster runs to another.
+// checkVersion refuses a tag whose version is not what the service's
+// VERSION file says at the commit the image was built from.
+func (p Promoter) checkVersion(service string, tag imagetag.Tag, source string) error {
+	path := VersionPath(service)
+	data, ok, err := p.Repo.Show(source, path)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return fmt.Errorf("%s does not exist at the source commit %.12s: is %q a service? (use --force to promote anyway)", path, source, service)
+	}
+	version := strings.TrimSpace(string(data))
+	want, err := imagetag.New(version, tag.Build)
+	if err != nil {
+		return fmt.Errorf("%s at the source commit %.12s: %w", path, source, err)
+	}
+	if want.String() != tag.String() {
+		return fmt.Errorf("tag %s is not version %s, which %s says at the source commit %.12s: refusing a tag of another version (use --force if it is meant)", tag, version, path, source)
+	}
+	return nil
+}
+
+// isProd reads the cluster's chartcheck settings, where `prod: true` marks
+// a prod cluster for chartcheck's rules too.
+func (p Promoter) isProd(cluster string) (bool, string, error) {
+	rel := filepath.ToSlash(filepath.Join("clusters", cluster, "chartcheck.yaml"))
+	data, err := os.ReadFile(filepath.Join(p.Repo.Dir, rel))
+	if os.IsNotExist(err) {
+		return false, rel, nil
+	}
+	if err != nil {
+		return false, rel, fmt.Errorf("reading %s: %w", rel, err)
+	}
+	prod, err := readProd(data)
+	if err != nil {
+		return false, rel, fmt.Errorf("%s: %w", rel, err)
+	}
+	return prod, rel, nil
+}
+
+// CopyRequest carries what one cluster runs of a service to another.
 type CopyRequest struct {
+	Service        string
 	From, To       string
 	AllowDowngrade bool
+	DryRun         bool
 }
 
 // Copy promotes to req.To exactly the image req.From runs, provided a
-// promotion commit put it there (not a hand edit, not an uncommitted change).
+// promotion commit put it there (not a hand edit, not an uncommitted change);
+// a revert of a promotion counts as the promotion it brought back.
 func (p Promoter) Copy(req CopyRequest) (Result, error) {
+	from, to := Target{Cluster: req.From, Service: req.Service}, Target{Cluster: req.To, Service: req.Service}
 	if req.From == req.To {
 		return Result{}, fmt.Errorf("--from and --to are both %q", req.From)
 	}
-	src, err := p.read(req.From)
+	if err := from.validate(); err != nil {
+		return Result{}, err
+	}
+	if err := to.validate(); err != nil {
+		return Result{}, err
+	}
+	src, err := p.read(from)
 	if err != nil {
 		return Result{}, err
 	}
-	srcPath := ImagePath(req.From)
+	srcPath := from.ImagePath()
 	if err := src.Validate(); err != nil {
 		return Result{}, fmt.Errorf("%s: %w", srcPath, err)
 	}
@@ -115,100 +214,171 @@ func (p Promoter) Copy(req CopyRequest) (Result, error) {
 	} else if modified {
 		return Result{}, fmt.Errorf("%s has uncommitted changes: %s was never deployed to %s", srcPath, src.Tag, req.From)
 	}
-	promotion, err := p.lastPromotion(req.From, src)
+	lin, err := p.lineage(from, src)
 	if err != nil {
 		return Result{}, err
 	}
 	if src.Digest == "" {
 		return Result{}, fmt.Errorf("%s runs %s without a digest: a copy pins the image by digest, promote it to %s with --digest first", req.From, src.Tag, req.From)
 	}
-	dst, err := p.read(req.To)
+	dst, err := p.read(to)
 	if err != nil {
 		return Result{}, err
 	}
 	if dst == src {
-		return Result{Cluster: req.To, Image: dst}, nil
+		return Result{Target: to, Image: dst}, nil
 	}
 	if dst.Tag == src.Tag {
 		return Result{}, fmt.Errorf("%s runs %s with digest %s but %s has %s: tags are immutable, one of the two is wrong", req.From, src.Tag, src.Digest, req.To, orNone(dst.Digest))
 	}
-	if err := checkNotDowngrade(req.To, dst, src, req.AllowDowngrade); err != nil {
+	if err := checkNotDowngrade(to, dst, src, req.AllowDowngrade); err != nil {
 		return Result{}, err
 	}
 	tag, _ := imagetag.Parse(src.Tag) // validated above
 	trailers := [][2]string{
 		{TrailerBuild, strconv.FormatUint(tag.Build, 10)},
 		{TrailerDigest, src.Digest},
-		{TrailerSourceCommit, promotion.Trailers[TrailerSourceCommit]},
+		{TrailerSourceCommit, lin.Promotion.Trailers[TrailerSourceCommit]},
 		{TrailerPromotedFrom, req.From},
-		{TrailerPromotionOf, promotion.Hash},
+		{TrailerPromotionOf, lin.Last.Hash},
 	}
-	return p.commit(req.To, src, trailers)
+	return p.commit(to, src, trailers, req.DryRun)
 }
 
-// lastPromotion returns the promotion commit that put img into cluster's
-// image file, or an error saying why img was never deployed there.
-func (p Promoter) lastPromotion(cluster string, img imagefile.Image) (gitrepo.Commit, error) {
-	c, ok, err := p.Repo.LastChange(ImagePath(cluster))
-	if err != nil {
-		return gitrepo.Commit{}, err
-	}
-	if !ok {
-		return gitrepo.Commit{}, fmt.Errorf("%s is not committed: %s was never deployed to %s", ImagePath(cluster), img.Tag, cluster)
-	}
-	return c, checkPromotion(cluster, img, c)
+// Lineage is how a target's image file came to hold its image.
+type Lineage struct {
+	Last      gitrepo.Commit // the newest commit that changed the file
+	Promotion gitrepo.Commit // the promotion commit of the image the file holds
+	Reverted  []string       // hashes of the commits Last (and the reverts before it) undid, newest first
 }
 
-// checkPromotion tells whether c is a promotion commit of img to cluster.
-func checkPromotion(cluster string, img imagefile.Image, c gitrepo.Commit) error {
-	path := ImagePath(cluster)
+// maxReverts bounds the walk through reverts of reverts.
+const maxReverts = 64
+
+// lineage finds the promotion commit that put img into the target's image
+// file, or says why img was never deployed there. A `git revert` of a
+// commit that changed the file is a promotion back to what the file held
+// before that commit, provided the file holds exactly that again: the
+// walk goes on from the reverted commit's parent.
+func (p Promoter) lineage(t Target, img imagefile.Image) (Lineage, error) {
+	path := t.ImagePath()
+	var lin Lineage
+	rev := "HEAD"
+	for range maxReverts {
+		c, ok, err := p.Repo.LastChange(rev, path)
+		if err != nil {
+			return Lineage{}, err
+		}
+		if !ok {
+			return Lineage{}, fmt.Errorf("%s is not committed: %s was never deployed to %s", path, img.Tag, t.Cluster)
+		}
+		if lin.Last.Hash == "" {
+			lin.Last = c
+		}
+		m := revertPattern.FindStringSubmatch(c.Body)
+		if m == nil {
+			lin.Promotion = c
+			return lin, checkPromotion(t, img, c)
+		}
+		reverted := m[1]
+		data, ok, err := p.Repo.Show(reverted+"^", path)
+		if err != nil {
+			return Lineage{}, err
+		}
+		before, perr := imagefile.Parse(data)
+		if !ok || perr != nil || before != img {
+			return Lineage{}, fmt.Errorf("%s was last changed by %.12s (%q), a revert of %.12s, but holds %s (digest %s), not what it held before %.12s: %s was never deployed to %s",
+				path, c.Hash, c.Subject, reverted, img.Tag, orNone(img.Digest), reverted, img.Tag, t.Cluster)
+		}
+		lin.Reverted = append(lin.Reverted, reverted)
+		rev = reverted + "^"
+	}
+	return Lineage{}, fmt.Errorf("%s: more than %d reverts in a row", path, maxReverts)
+}
+
+// checkPromotion tells whether c is a promotion commit of img to the target.
+func checkPromotion(t Target, img imagefile.Image, c gitrepo.Commit) error {
+	path := t.ImagePath()
 	m := subjectPattern.FindStringSubmatch(c.Subject)
 	switch {
 	case m == nil:
-		return fmt.Errorf("%s was last changed by commit %.12s (%q), not by a promotion: %s was never deployed to %s", path, c.Hash, c.Subject, img.Tag, cluster)
-	case m[1] != img.Tag || m[2] != cluster || c.Trailers[TrailerDigest] != img.Digest:
+		return fmt.Errorf("%s was last changed by commit %.12s (%q), not by a promotion: %s was never deployed to %s", path, c.Hash, c.Subject, img.Tag, t.Cluster)
+	case m[1] != t.Service || m[2] != img.Tag || m[3] != t.Cluster || c.Trailers[TrailerDigest] != img.Digest:
 		return fmt.Errorf("%s holds %s (digest %s) but its last promotion commit %.12s says %q with digest %s: %s was never deployed to %s",
-			path, img.Tag, orNone(img.Digest), c.Hash, c.Subject, orNone(c.Trailers[TrailerDigest]), img.Tag, cluster)
+			path, img.Tag, orNone(img.Digest), c.Hash, c.Subject, orNone(c.Trailers[TrailerDigest]), img.Tag, t.Cluster)
 	}
 	return nil
 }
 
-func (p Promoter) read(cluster string) (imagefile.Image, error) {
-	if !clusterNamePattern.MatchString(cluster) {
-		return imagefile.Image{}, fmt.Errorf("cluster name %q: want a folder name under clusters/ (lowercase letters, digits, -)", cluster)
-	}
-	path := filepath.Join(p.Repo.Dir, ImagePath(cluster))
+func (p Promoter) read(t Target) (imagefile.Image, error) {
+	path := filepath.Join(p.Repo.Dir, t.ImagePath())
 	if _, err := os.Stat(path); err != nil {
-		return imagefile.Image{}, fmt.Errorf("cluster %q has no image file %s: %w", cluster, ImagePath(cluster), err)
+		return imagefile.Image{}, fmt.Errorf("cluster %q has no image file %s for service %q: %w", t.Cluster, t.ImagePath(), t.Service, err)
 	}
 	return imagefile.Read(path)
 }
 
-func (p Promoter) commit(cluster string, img imagefile.Image, trailers [][2]string) (Result, error) {
-	rel := ImagePath(cluster)
+// Subject is the subject line of the promotion commit of img to t.
+func Subject(t Target, img imagefile.Image) string {
+	return fmt.Sprintf("Promote %s %s to %s", t.Service, img.Tag, t.Cluster)
+}
+
+func (p Promoter) commit(t Target, img imagefile.Image, trailers [][2]string, dryRun bool) (Result, error) {
+	rel := t.ImagePath()
 	if modified, err := p.Repo.Modified(rel); err != nil {
 		return Result{}, err
 	} else if modified {
 		// Committing would sweep a person's unsaved edit into the promotion.
 		return Result{}, fmt.Errorf("%s has uncommitted changes: commit or discard them first", rel)
 	}
-	if err := imagefile.Write(filepath.Join(p.Repo.Dir, rel), img); err != nil {
-		return Result{}, err
-	}
-	msg := fmt.Sprintf("Promote doc-search %s to %s\n\n", img.Tag, cluster)
-	for _, t := range trailers {
-		if t[1] != "" {
-			msg += t[0] + ": " + t[1] + "\n"
+	msg := Subject(t, img) + "\n\n"
+	for _, tr := range trailers {
+		if tr[1] != "" {
+			msg += tr[0] + ": " + tr[1] + "\n"
 		}
 	}
-	hash, err := p.Repo.CommitPaths(msg, rel)
+	path := filepath.Join(p.Repo.Dir, rel)
+	before, err := os.ReadFile(path)
 	if err != nil {
+		return Result{}, fmt.Errorf("reading image file: %w", err)
+	}
+	after, err := imagefile.Update(before, img)
+	if err != nil {
+		return Result{}, fmt.Errorf("%s: %w", rel, err)
+	}
+	diff, err := difflib.GetUnifiedDiffString(difflib.UnifiedDiff{
+		A: lines(before), B: lines(after),
+		FromFile: "a/" + rel, ToFile: "b/" + rel, Context: 3,
+	})
+	if err != nil {
+		return Result{}, fmt.Errorf("diffing %s: %w", rel, err)
+	}
+	res := Result{Target: t, Image: img, Changed: true, Message: msg, DryRun: dryRun, Diff: diff}
+	if dryRun {
+		return res, nil
+	}
+	if _, err := p.Repo.Branch(); err != nil {
+		return Result{}, err
+	}
+	if err := imagefile.Write(path, img); err != nil {
+		return Result{}, err
+	}
+	if res.Commit, err = p.Repo.CommitPaths(msg, rel); err != nil {
 		return Result{}, fmt.Errorf("committing %s: %w", rel, err)
 	}
-	return Result{Cluster: cluster, Image: img, Changed: true, Commit: hash, Message: msg}, nil
+	return res, nil
 }
 
-func checkNotDowngrade(cluster string, current, next imagefile.Image, allow bool) error {
+// lines splits text after each newline, as the unified diff wants it.
+func lines(text []byte) []string {
+	l := strings.SplitAfter(string(text), "\n")
+	if l[len(l)-1] == "" {
+		l = l[:len(l)-1]
+	}
+	return l
+}
+
+func checkNotDowngrade(t Target, current, next imagefile.Image, allow bool) error {
 	if allow {
 		return nil
 	}
@@ -221,7 +391,7 @@ func checkNotDowngrade(cluster string, current, next imagefile.Image, allow bool
 		return err
 	}
 	if nxt.Compare(cur) < 0 {
-		return fmt.Errorf("%s runs %s, newer than %s: refusing a downgrade (use --allow-downgrade to roll back)", cluster, current.Tag, next.Tag)
+		return fmt.Errorf("%s runs %s, newer than %s: refusing a downgrade (use --allow-downgrade to roll back)", t.Cluster, current.Tag, next.Tag)
 	}
 	return nil
 }
@@ -231,51 +401,4 @@ func orNone(s string) string {
 		return "(none)"
 	}
 	return s
-}
-
-// ClusterStatus is what one cluster runs and which commit put it there.
-type ClusterStatus struct {
-	Cluster      string
-	Image        imagefile.Image
-	Build        string
-	Commit       string // last commit that changed the image file
-	CommitTime   time.Time
-	PromotedFrom string
-	Promotion    bool // the last change was a promotion commit matching the file
-	Uncommitted  bool // the file differs from HEAD
-}
-
-// Status reads every cluster's image file, sorted by cluster name.
-func (p Promoter) Status() ([]ClusterStatus, error) {
-	matches, err := filepath.Glob(filepath.Join(p.Repo.Dir, "clusters", "*", filepath.FromSlash(imageFile)))
-	if err != nil {
-		return nil, fmt.Errorf("listing image files: %w", err)
-	}
-	var out []ClusterStatus
-	for _, m := range matches {
-		cluster := filepath.Base(filepath.Dir(filepath.Dir(m)))
-		img, err := imagefile.Read(m)
-		if err != nil {
-			return nil, err
-		}
-		st := ClusterStatus{Cluster: cluster, Image: img}
-		if tag, err := imagetag.Parse(img.Tag); err == nil {
-			st.Build = strconv.FormatUint(tag.Build, 10)
-		}
-		if st.Uncommitted, err = p.Repo.Modified(ImagePath(cluster)); err != nil {
-			return nil, err
-		}
-		c, ok, err := p.Repo.LastChange(ImagePath(cluster))
-		if err != nil {
-			return nil, err
-		}
-		if ok {
-			st.Commit, st.CommitTime = c.Hash, c.Time
-			st.PromotedFrom = c.Trailers[TrailerPromotedFrom]
-			st.Promotion = !st.Uncommitted && checkPromotion(cluster, img, c) == nil
-		}
-		out = append(out, st)
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Cluster < out[j].Cluster })
-	return out, nil
 }
