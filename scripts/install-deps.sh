@@ -61,3 +61,20 @@ go_tool actionlint github.com/rhysd/actionlint/cmd/actionlint@v1.7.12
 # compares the in-process renderer with Argo CD running these.
 go_tool helm helm.sh/helm/v3/cmd/helm@v3.16.3
 go_tool kustomize sigs.k8s.io/kustomize/kustomize/v5@v5.4.3
+
+# Go programs whose module carries replace directives, which `go install
+# pkg@version` refuses: built inside their downloaded module instead.
+go_module_build() { # name module version package
+	local name=$1 mod=$2 ver=$3 pkg=$4
+	if [[ ! -x "$bin/$name-$ver" ]]; then
+		echo "install-deps: go build $mod@$ver $pkg"
+		local dir
+		dir=$(GOFLAGS=-mod=mod go mod download -json "$mod@$ver" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')
+		(cd "$dir" && GOFLAGS=-mod=readonly go build -trimpath -o "$bin/$name-$ver.tmp" "$pkg")
+		mv "$bin/$name-$ver.tmp" "$bin/$name-$ver"
+	fi
+	ln -sf "$name-$ver" "$bin/$name"
+}
+# Jaeger v2 (an OpenTelemetry Collector distribution) for the ports
+# service's tracing tests: receives OTLP on loopback, answers its query API.
+go_module_build jaeger github.com/jaegertracing/jaeger v1.75.0 ./cmd/jaeger

@@ -9,8 +9,8 @@ import "strings"
 //   - sealed-secrets, whose chart comes from a remote Helm repository;
 //   - visitors, whose PreSync migration Job needs a Pod that runs, and
 //     minikube's postgresql, a StatefulSet, for the same reason;
-//   - shout and minikube's redis, whose Applications and project the
-//     served clone does not yet follow.
+//   - shout and minikube's redis, ports and minikube's jaeger, whose
+//     Applications and projects the served clone does not yet follow.
 //
 // kustomization is the cluster's kustomization.yaml: only the Applications
 // it holds are left out.
@@ -24,6 +24,10 @@ func visitorsLeftOut(kustomization string) (patches []any, names []string) {
 	names = append(names, "shout")
 	if strings.Contains(kustomization, "redis/application.yaml") {
 		names = append(names, "redis")
+	}
+	names = append(names, "ports")
+	if strings.Contains(kustomization, "jaeger/application.yaml") {
+		names = append(names, "jaeger")
 	}
 	for _, n := range names {
 		patches = append(patches, map[string]any{
