@@ -61,3 +61,7 @@ go_tool actionlint github.com/rhysd/actionlint/cmd/actionlint@v1.7.12
 # compares the in-process renderer with Argo CD running these.
 go_tool helm helm.sh/helm/v3/cmd/helm@v3.16.3
 go_tool kustomize sigs.k8s.io/kustomize/kustomize/v5@v5.4.3
+
+# DynamoDB- and S3-compatible servers (npm, pinned by their lock file) for
+# the users service's contract tests.
+bash "$root/scripts/install-aws-stores.sh"
