@@ -30,12 +30,12 @@ func TestClusters_HoldTheSameApplicationsAndProjects(t *testing.T) {
 	for _, name := range clusters {
 		t.Run(name, func(t *testing.T) {
 			objs := clusterObjects(t, name)
-			apps := []string{"doc-search", "visitors", "kube-prometheus-stack", "sealed-secrets"}
+			apps := []string{"doc-search", "visitors", "users", "kube-prometheus-stack", "sealed-secrets"}
 			if name == "minikube" {
 				apps = append(apps, "postgresql") // prod's visitors use a managed database
 			}
 			assert.ElementsMatch(t, apps, keys(objs.apps))
-			assert.ElementsMatch(t, []string{"doc-search", "visitors", "platform"}, keys(objs.projects))
+			assert.ElementsMatch(t, []string{"doc-search", "visitors", "users", "platform"}, keys(objs.projects))
 			for _, o := range objs.others {
 				assert.True(t, strings.HasPrefix(o, "Namespace/"), "clusters/%s holds %s: only Argo CD objects and namespaces belong there", name, o)
 			}
