@@ -24,6 +24,10 @@ declare -A debs=(
 	# initdb and pg_ctl in /usr/lib/postgresql/<major>/bin, off PATH.
 	[pg_ctlcluster]=postgresql
 	[openssl]=openssl
+	# Node.js runs dynalite and s3rver, the DynamoDB- and S3-compatible
+	# servers of the users service's tests (scripts/install-aws-stores.sh).
+	[node]=nodejs
+	[npm]=npm
 )
 missing=()
 for cmd in "${!debs[@]}"; do
