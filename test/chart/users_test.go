@@ -2,8 +2,11 @@ package chart
 
 import (
 	"path/filepath"
+	"strings"
 	"testing"
 
+	monitoringv1 "github.com/prometheus-operator/prometheus-operator/pkg/apis/monitoring/v1"
+	"github.com/prometheus/prometheus/promql/parser"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	appsv1 "k8s.io/api/apps/v1"
@@ -102,4 +105,37 @@ func TestUsers_SchemaRejectsBadValues(t *testing.T) {
 func TestDockerfile_UsersBuildsAPinnedStaticNonRootImage(t *testing.T) {
 	stages := parseDockerfile(t, filepath.Join(repoRoot(t), "app", "users", "Dockerfile"))
 	assert.Empty(t, dockerfileProblems(stages, goModVersion(t)))
+}
+
+// usersMetrics are the series of the service (asserted on its real /metrics
+// in app/users/cmd/users) its rules may query.
+var usersMetrics = map[string]bool{
+	"users_http_requests_total": true, "users_http_request_duration_seconds_bucket": true,
+	"users_aws_request_errors_total": true, "users_aws_request_duration_seconds_bucket": true,
+	"users_store_failures_total": true,
+}
+
+func TestUsers_RulesQueryItsMetrics(t *testing.T) {
+	r, err := renderUsers(t, "prod")
+	require.NoError(t, err)
+	var rule monitoringv1.PrometheusRule
+	r.one(t, "PrometheusRule", &rule)
+	queried := map[string]bool{}
+	for _, g := range rule.Spec.Groups {
+		for _, rl := range g.Rules {
+			expr, err := parser.ParseExpr(rl.Expr.String())
+			require.NoError(t, err, rl.Expr.String())
+			parser.Inspect(expr, func(n parser.Node, _ []parser.Node) error {
+				if vs, ok := n.(*parser.VectorSelector); ok && strings.HasPrefix(vs.Name, "users_") {
+					queried[vs.Name] = true
+				}
+				return nil
+			})
+		}
+	}
+	require.NotEmpty(t, queried)
+	for m := range queried {
+		assert.True(t, usersMetrics[m], "the rules query %s, which users does not export", m)
+	}
+	assert.True(t, queried["users_aws_request_errors_total"], "an alert watches the AWS calls")
 }
