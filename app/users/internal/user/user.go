@@ -178,10 +178,11 @@ func (d Directory) Create(ctx context.Context, name, email string, avatar []byte
 }
 
 // undoUpload removes the avatar of a user whose write failed with werr and
-// returns the error to report. The same user posting the same image twice
-// shares one object with the stored user (the key hashes both): that
-// object stays. So does one a write that failed only in its answer (a
-// timeout after DynamoDB applied it) made live.
+// returns the error to report. It first reads the stored user: an object
+// that user points at stays. That is the case when the same user posts the
+// same image again (the key hashes both, so they share the object), and
+// when the write was applied but its answer was lost (a timeout). When the
+// read fails too, the object is removed: an orphan is never kept.
 func (d Directory) undoUpload(ctx context.Context, u User, key string, werr error) error {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), d.cleanupTimeout())
 	defer cancel()
