@@ -24,6 +24,10 @@ declare -A debs=(
 	# initdb and pg_ctl in /usr/lib/postgresql/<major>/bin, off PATH.
 	[pg_ctlcluster]=postgresql
 	[openssl]=openssl
+	# Node.js runs dynalite and s3rver, the DynamoDB- and S3-compatible
+	# servers of the users service's tests (scripts/install-aws-stores.sh).
+	[node]=nodejs
+	[npm]=npm
 )
 missing=()
 for cmd in "${!debs[@]}"; do
@@ -78,3 +82,6 @@ go_module_build() { # name module version package
 # Jaeger v2 (an OpenTelemetry Collector distribution) for the ports
 # service's tracing tests: receives OTLP on loopback, answers its query API.
 go_module_build jaeger github.com/jaegertracing/jaeger v1.75.0 ./cmd/jaeger
+# DynamoDB- and S3-compatible servers (npm, pinned by their lock file) for
+# the users service's contract tests.
+bash "$root/scripts/install-aws-stores.sh"

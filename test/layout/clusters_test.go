@@ -17,14 +17,14 @@ func TestClusters_HoldTheSameApplicationsAndProjects(t *testing.T) {
 	for _, name := range clusterNames(t) {
 		t.Run(name, func(t *testing.T) {
 			objs := clusterObjects(t, name)
-			apps := []string{"doc-search", "visitors", "shout", "ports", "kube-prometheus-stack", "sealed-secrets"}
+			apps := []string{"doc-search", "visitors", "shout", "ports", "users", "kube-prometheus-stack", "sealed-secrets"}
 			if name == "minikube" {
 				// prod's visitors and shout use a managed database and Redis,
 				// prod's ports the cluster's trace collector
 				apps = append(apps, "postgresql", "redis", "jaeger")
 			}
 			assert.ElementsMatch(t, apps, keys(objs.apps))
-			assert.ElementsMatch(t, []string{"doc-search", "visitors", "shout", "ports", "platform"}, keys(objs.projects))
+			assert.ElementsMatch(t, []string{"doc-search", "visitors", "shout", "ports", "users", "platform"}, keys(objs.projects))
 			for _, o := range objs.others {
 				assert.True(t, strings.HasPrefix(o, "Namespace/"), "clusters/%s holds %s: only Argo CD objects and namespaces belong there", name, o)
 			}
