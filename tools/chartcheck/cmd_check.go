@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
+	"helm.sh/helm/v3/pkg/chartutil"
 
 	"github.com/doc-search/gitops/tools/chartcheck/internal/check"
 	"github.com/doc-search/gitops/tools/chartcheck/internal/config"
@@ -24,6 +25,7 @@ type checkFlags struct {
 	render    renderFlags
 	manifests []string
 	prod      bool
+	kube      string
 	format    string
 	out       string
 	failOn    string
@@ -52,6 +54,7 @@ of clusters/NAME/chartcheck.yaml. Exit status: 0 clean, 1 findings at or above
 	fl := cmd.Flags()
 	fl.StringSliceVar(&f.manifests, "manifests", nil, "check these rendered YAML files instead of rendering clusters")
 	fl.BoolVar(&f.prod, "prod", false, "with --manifests: apply the rules for prod clusters")
+	fl.StringVar(&f.kube, "kube-version", config.DefaultKubeVersion, "with --manifests: the Kubernetes version the API version rules compare with")
 	fl.StringVar(&f.format, "format", "", "output format: text, json, sarif, github or junit (default github when GITHUB_ACTIONS=true, else text)")
 	fl.StringVarP(&f.out, "output", "o", "", "write the report to this file instead of stdout")
 	fl.StringVar(&f.failOn, "fail-on", "warning", "exit 1 when a finding has at least this severity: info, warning or error")
@@ -98,7 +101,10 @@ func runCheck(cmd *cobra.Command, f checkFlags, args []string) error {
 		if err != nil {
 			return usage(err)
 		}
-		in.Prod, in.Settings = f.prod, root
+		if _, err := chartutil.ParseKubeVersion(f.kube); err != nil {
+			return usage(fmt.Errorf("--kube-version %q: %w", f.kube, err))
+		}
+		in.Prod, in.KubeVersion, in.Settings = f.prod, f.kube, root
 		inputs = append(inputs, in)
 	} else {
 		opts, names, err := f.render.options(args)
@@ -118,7 +124,7 @@ func runCheck(cmd *cobra.Command, f checkFlags, args []string) error {
 			if err != nil {
 				return usage(err)
 			}
-			inputs = append(inputs, check.Input{Cluster: res.Cluster, Prod: res.Config.Prod, Objects: res.Objects, Settings: root.Merge(cs)})
+			inputs = append(inputs, check.Input{Cluster: res.Cluster, Prod: res.Config.Prod, KubeVersion: res.Config.KubeVersion, Objects: res.Objects, Settings: root.Merge(cs)})
 		}
 	}
 

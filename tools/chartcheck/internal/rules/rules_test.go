@@ -113,3 +113,11 @@ func TestParseSeverity_RejectsUnknownNames(t *testing.T) {
 		assert.Equal(t, tc.want, got)
 	}
 }
+
+func allRules() []string {
+	var out []string
+	for _, r := range rules.All() {
+		out = append(out, r.ID)
+	}
+	return out
+}
