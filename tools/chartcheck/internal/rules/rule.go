@@ -61,7 +61,7 @@ type Meta struct {
 	// ProdSeverity, when set, replaces Severity in clusters marked prod:
 	// a rule can be advice in a development cluster and a defect in prod.
 	ProdSeverity *Severity `yaml:"prodSeverity" json:"prodSeverity,omitempty"`
-	Category string   `yaml:"category" json:"category"`
+	Category     string    `yaml:"category" json:"category"`
 	// Scope says which objects the rule looks at, for people.
 	Scope       string `yaml:"scope" json:"scope"`
 	Description string `yaml:"description" json:"description"`
