@@ -17,101 +17,109 @@ const (
 )
 
 func init() {
-	register("argocd-project-missing", func(c *Cluster) {
-		projects := c.appProjects()
-		for _, a := range c.applications() {
-			name := projectName(a.app)
-			if _, ok := projects[name]; !ok && name != "default" {
-				c.report(a.obj, "spec.project", "project %q is not defined in the cluster", name)
+	register("argocd-project-missing", checkArgocdProjectMissing)
+	register("argocd-project-denies-source", checkArgocdProjectDeniesSource)
+	register("argocd-project-denies-destination", checkArgocdProjectDeniesDestination)
+	register("argocd-sync-wave-order", checkArgocdSyncWaveOrder)
+}
+
+func checkArgocdProjectMissing(c *Cluster) {
+	projects := c.appProjects()
+	for _, a := range c.applications() {
+		name := projectName(a.app)
+		if _, ok := projects[name]; !ok && name != "default" {
+			c.report(a.obj, "spec.project", "project %q is not defined in the cluster", name)
+		}
+	}
+}
+
+func checkArgocdProjectDeniesSource(c *Cluster) {
+	projects := c.appProjects()
+	for _, a := range c.applications() {
+		proj, ok := projects[projectName(a.app)]
+		if !ok {
+			continue
+		}
+		for i, src := range a.app.Spec.GetSources() {
+			if !proj.IsSourcePermitted(src) {
+				c.report(a.obj, sourcePath(a.app, i)+".repoURL", "project %q does not allow source repository %q", proj.Name, src.RepoURL)
 			}
 		}
-	})
-	register("argocd-project-denies-source", func(c *Cluster) {
-		projects := c.appProjects()
-		for _, a := range c.applications() {
-			proj, ok := projects[projectName(a.app)]
-			if !ok {
+	}
+}
+
+func checkArgocdProjectDeniesDestination(c *Cluster) {
+	projects := c.appProjects()
+	for _, a := range c.applications() {
+		proj, ok := projects[projectName(a.app)]
+		if !ok {
+			continue
+		}
+		dst := a.app.Spec.Destination
+		// Argo CD resolves the in-cluster name and address to each
+		// other before it checks the project.
+		if dst.Server == "" && dst.Name == inClusterName {
+			dst.Server = inClusterServer
+		}
+		if dst.Name == "" && dst.Server == inClusterServer {
+			dst.Name = inClusterName
+		}
+		ok, err := proj.IsDestinationPermitted(dst, func(string) ([]*argov1alpha1.Cluster, error) { return nil, nil })
+		if err == nil && !ok {
+			c.report(a.obj, "spec.destination", "project %q does not allow destination server %q name %q namespace %q", proj.Name, a.app.Spec.Destination.Server, a.app.Spec.Destination.Name, dst.Namespace)
+		}
+	}
+}
+
+func checkArgocdSyncWaveOrder(c *Cluster) {
+	type key struct{ app, what string }
+	waves := map[key]int{}
+	valid := map[*Object]int{}
+	for _, o := range c.Objects {
+		v, ok := o.Object.Object.GetAnnotations()[SyncWaveAnnotation]
+		w := 0
+		if ok {
+			n, err := strconv.Atoi(v)
+			if err != nil {
+				c.report(o, "metadata.annotations."+SyncWaveAnnotation, "sync wave %q is not an integer", v)
 				continue
 			}
-			for i, src := range a.app.Spec.GetSources() {
-				if !proj.IsSourcePermitted(src) {
-					c.report(a.obj, sourcePath(a.app, i)+".repoURL", "project %q does not allow source repository %q", proj.Name, src.RepoURL)
-				}
+			w = n
+		}
+		valid[o] = w
+		u := o.Object.Object
+		switch {
+		case u.GetKind() == "Namespace" && u.GroupVersionKind().Group == "":
+			waves[key{o.Source.Application, "ns/" + u.GetName()}] = w
+		case u.GetKind() == "AppProject" && u.GroupVersionKind().Group == "argoproj.io":
+			waves[key{o.Source.Application, "project/" + u.GetName()}] = w
+		}
+		if crd, ok := o.Typed.(*apiextensionsv1.CustomResourceDefinition); ok {
+			waves[key{o.Source.Application, "crd/" + crd.Spec.Group + "/" + crd.Spec.Names.Kind}] = w
+		}
+	}
+	for _, o := range c.Objects {
+		w, ok := valid[o]
+		if !ok {
+			continue
+		}
+		u := o.Object.Object
+		app := o.Source.Application
+		if ns := u.GetNamespace(); ns != "" {
+			if nw, ok := waves[key{app, "ns/" + ns}]; ok && nw > w {
+				c.report(o, "metadata.annotations."+SyncWaveAnnotation, "sync wave %d comes before wave %d of its Namespace %s", w, nw, ns)
 			}
 		}
-	})
-	register("argocd-project-denies-destination", func(c *Cluster) {
-		projects := c.appProjects()
-		for _, a := range c.applications() {
-			proj, ok := projects[projectName(a.app)]
-			if !ok {
-				continue
-			}
-			dst := a.app.Spec.Destination
-			// Argo CD resolves the in-cluster name and address to each
-			// other before it checks the project.
-			if dst.Server == "" && dst.Name == inClusterName {
-				dst.Server = inClusterServer
-			}
-			if dst.Name == "" && dst.Server == inClusterServer {
-				dst.Name = inClusterName
-			}
-			ok, err := proj.IsDestinationPermitted(dst, func(string) ([]*argov1alpha1.Cluster, error) { return nil, nil })
-			if err == nil && !ok {
-				c.report(a.obj, "spec.destination", "project %q does not allow destination server %q name %q namespace %q", proj.Name, a.app.Spec.Destination.Server, a.app.Spec.Destination.Name, dst.Namespace)
+		gvk := u.GroupVersionKind()
+		if cw, ok := waves[key{app, "crd/" + gvk.Group + "/" + gvk.Kind}]; ok && cw > w {
+			c.report(o, "metadata.annotations."+SyncWaveAnnotation, "sync wave %d comes before wave %d of the CustomResourceDefinition of %s", w, cw, gvk.Kind)
+		}
+		if a, ok := o.Typed.(*argov1alpha1.Application); ok {
+			if pw, ok := waves[key{app, "project/" + projectName(a)}]; ok && pw > w {
+				c.report(o, "metadata.annotations."+SyncWaveAnnotation, "sync wave %d comes before wave %d of its AppProject %s", w, pw, projectName(a))
 			}
 		}
-	})
-	register("argocd-sync-wave-order", func(c *Cluster) {
-		type key struct{ app, what string }
-		waves := map[key]int{}
-		valid := map[*Object]int{}
-		for _, o := range c.Objects {
-			v, ok := o.Object.Object.GetAnnotations()[SyncWaveAnnotation]
-			w := 0
-			if ok {
-				n, err := strconv.Atoi(v)
-				if err != nil {
-					c.report(o, "metadata.annotations."+SyncWaveAnnotation, "sync wave %q is not an integer", v)
-					continue
-				}
-				w = n
-			}
-			valid[o] = w
-			u := o.Object.Object
-			switch {
-			case u.GetKind() == "Namespace" && u.GroupVersionKind().Group == "":
-				waves[key{o.Source.Application, "ns/" + u.GetName()}] = w
-			case u.GetKind() == "AppProject" && u.GroupVersionKind().Group == "argoproj.io":
-				waves[key{o.Source.Application, "project/" + u.GetName()}] = w
-			}
-			if crd, ok := o.Typed.(*apiextensionsv1.CustomResourceDefinition); ok {
-				waves[key{o.Source.Application, "crd/" + crd.Spec.Group + "/" + crd.Spec.Names.Kind}] = w
-			}
-		}
-		for _, o := range c.Objects {
-			w, ok := valid[o]
-			if !ok {
-				continue
-			}
-			u := o.Object.Object
-			app := o.Source.Application
-			if ns := u.GetNamespace(); ns != "" {
-				if nw, ok := waves[key{app, "ns/" + ns}]; ok && nw > w {
-					c.report(o, "metadata.annotations."+SyncWaveAnnotation, "sync wave %d comes before wave %d of its Namespace %s", w, nw, ns)
-				}
-			}
-			gvk := u.GroupVersionKind()
-			if cw, ok := waves[key{app, "crd/" + gvk.Group + "/" + gvk.Kind}]; ok && cw > w {
-				c.report(o, "metadata.annotations."+SyncWaveAnnotation, "sync wave %d comes before wave %d of the CustomResourceDefinition of %s", w, cw, gvk.Kind)
-			}
-			if a, ok := o.Typed.(*argov1alpha1.Application); ok {
-				if pw, ok := waves[key{app, "project/" + projectName(a)}]; ok && pw > w {
-					c.report(o, "metadata.annotations."+SyncWaveAnnotation, "sync wave %d comes before wave %d of its AppProject %s", w, pw, projectName(a))
-				}
-			}
-		}
-	})
+	}
 }
 
 type application struct {

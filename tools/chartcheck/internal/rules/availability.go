@@ -11,89 +11,103 @@ import (
 )
 
 func init() {
-	register("service-selects-nothing", func(c *Cluster) {
-		for _, o := range c.ofKind("", "Service") {
-			svc, ok := o.Typed.(*corev1.Service)
-			// kube-system Services (kube-prometheus-stack's exporters for
-			// etcd, the scheduler, kube-dns...) front control-plane pods that
-			// no chart renders.
-			if !ok || len(svc.Spec.Selector) == 0 || svc.Spec.Type == corev1.ServiceTypeExternalName || svc.Namespace == "kube-system" {
-				continue
-			}
-			if len(c.podsSelectedBy(svc.Namespace, labels.SelectorFromSet(withoutControllerLabels(svc.Spec.Selector)))) == 0 {
-				c.report(o, "spec.selector", "Service selector %s matches no pod template of a long-running workload in the cluster", labels.Set(svc.Spec.Selector).String())
+	register("service-selects-nothing", checkServiceSelectsNothing)
+	register("hpa-target-missing", checkHpaTargetMissing)
+	register("hpa-target-no-cpu-request", checkHpaTargetNoCpuRequest)
+	register("hpa-replicas-set", checkHpaReplicasSet)
+	register("pdb-selects-nothing", checkPdbSelectsNothing)
+	register("pdb-blocks-eviction", checkPdbBlocksEviction)
+	register("prod-replicas-no-spread", checkProdReplicasNoSpread)
+}
+
+func checkServiceSelectsNothing(c *Cluster) {
+	for _, o := range c.ofKind("", "Service") {
+		svc, ok := o.Typed.(*corev1.Service)
+		// kube-system Services (kube-prometheus-stack's exporters for
+		// etcd, the scheduler, kube-dns...) front control-plane pods that
+		// no chart renders.
+		if !ok || len(svc.Spec.Selector) == 0 || svc.Spec.Type == corev1.ServiceTypeExternalName || svc.Namespace == "kube-system" {
+			continue
+		}
+		if len(c.podsSelectedBy(svc.Namespace, labels.SelectorFromSet(withoutControllerLabels(svc.Spec.Selector)))) == 0 {
+			c.report(o, "spec.selector", "Service selector %s matches no pod template of a long-running workload in the cluster", labels.Set(svc.Spec.Selector).String())
+		}
+	}
+}
+
+func checkHpaTargetMissing(c *Cluster) {
+	for _, h := range c.hpas() {
+		if h.target(c) == nil {
+			c.report(h.obj, "spec.scaleTargetRef", "scale target %s/%s is not in the cluster", h.ref.Kind, h.ref.Name)
+		}
+	}
+}
+
+func checkHpaTargetNoCpuRequest(c *Cluster) {
+	for _, h := range c.hpas() {
+		w := h.target(c)
+		if w == nil || !h.cpuUtilization {
+			continue
+		}
+		for _, ct := range w.template.Spec.Containers {
+			if _, ok := ct.Resources.Requests[corev1.ResourceCPU]; !ok {
+				c.report(h.obj, "spec.metrics", "scales on CPU utilization but container %q of %s has no CPU request", ct.Name, w.obj.Ref())
 			}
 		}
-	})
-	register("hpa-target-missing", func(c *Cluster) {
-		for _, h := range c.hpas() {
-			if h.target(c) == nil {
-				c.report(h.obj, "spec.scaleTargetRef", "scale target %s/%s is not in the cluster", h.ref.Kind, h.ref.Name)
+	}
+}
+
+func checkHpaReplicasSet(c *Cluster) {
+	for _, h := range c.hpas() {
+		if w := h.target(c); w != nil && w.replicas != nil {
+			c.report(w.obj, "spec.replicas", "replicas is set to %d although %s scales this workload; every sync resets the HPA's choice", *w.replicas, h.obj.Ref())
+		}
+	}
+}
+
+func checkPdbSelectsNothing(c *Cluster) {
+	for _, p := range c.pdbs() {
+		if len(p.selected(c)) == 0 {
+			c.report(p.obj, "spec.selector", "PodDisruptionBudget selects no pod template of a long-running workload")
+		}
+	}
+}
+
+func checkPdbBlocksEviction(c *Cluster) {
+	for _, p := range c.pdbs() {
+		spec := p.pdb.Spec
+		if spec.MaxUnavailable != nil {
+			if v, err := intstr.GetScaledValueFromIntOrPercent(spec.MaxUnavailable, 100, false); err == nil && v == 0 {
+				c.report(p.obj, "spec.maxUnavailable", "maxUnavailable %s allows no eviction: node drains block", spec.MaxUnavailable.String())
+			}
+			continue
+		}
+		if spec.MinAvailable == nil {
+			continue
+		}
+		for _, w := range p.selected(c) {
+			replicas := c.minReplicas(w)
+			v, err := intstr.GetScaledValueFromIntOrPercent(spec.MinAvailable, int(replicas), true)
+			if err == nil && v >= int(replicas) {
+				c.report(p.obj, "spec.minAvailable", "minAvailable %s with %d replica(s) of %s allows no eviction: node drains block", spec.MinAvailable.String(), replicas, w.obj.Ref())
 			}
 		}
-	})
-	register("hpa-target-no-cpu-request", func(c *Cluster) {
-		for _, h := range c.hpas() {
-			w := h.target(c)
-			if w == nil || !h.cpuUtilization {
-				continue
-			}
-			for _, ct := range w.template.Spec.Containers {
-				if _, ok := ct.Resources.Requests[corev1.ResourceCPU]; !ok {
-					c.report(h.obj, "spec.metrics", "scales on CPU utilization but container %q of %s has no CPU request", ct.Name, w.obj.Ref())
-				}
-			}
+	}
+}
+
+func checkProdReplicasNoSpread(c *Cluster) {
+	if !c.Prod {
+		return
+	}
+	for _, w := range c.index().workloads {
+		if !w.longRunning || c.maxReplicas(w) <= 1 {
+			continue
 		}
-	})
-	register("hpa-replicas-set", func(c *Cluster) {
-		for _, h := range c.hpas() {
-			if w := h.target(c); w != nil && w.replicas != nil {
-				c.report(w.obj, "spec.replicas", "replicas is set to %d although %s scales this workload; every sync resets the HPA's choice", *w.replicas, h.obj.Ref())
-			}
+		s := w.template.Spec
+		if len(s.TopologySpreadConstraints) == 0 && (s.Affinity == nil || s.Affinity.PodAntiAffinity == nil) {
+			c.report(w.obj, w.specPath(), "%d replicas in a prod cluster with neither topologySpreadConstraints nor podAntiAffinity: they may all land on one node", c.maxReplicas(w))
 		}
-	})
-	register("pdb-selects-nothing", func(c *Cluster) {
-		for _, p := range c.pdbs() {
-			if len(p.selected(c)) == 0 {
-				c.report(p.obj, "spec.selector", "PodDisruptionBudget selects no pod template of a long-running workload")
-			}
-		}
-	})
-	register("pdb-blocks-eviction", func(c *Cluster) {
-		for _, p := range c.pdbs() {
-			spec := p.pdb.Spec
-			if spec.MaxUnavailable != nil {
-				if v, err := intstr.GetScaledValueFromIntOrPercent(spec.MaxUnavailable, 100, false); err == nil && v == 0 {
-					c.report(p.obj, "spec.maxUnavailable", "maxUnavailable %s allows no eviction: node drains block", spec.MaxUnavailable.String())
-				}
-				continue
-			}
-			if spec.MinAvailable == nil {
-				continue
-			}
-			for _, w := range p.selected(c) {
-				replicas := c.minReplicas(w)
-				v, err := intstr.GetScaledValueFromIntOrPercent(spec.MinAvailable, int(replicas), true)
-				if err == nil && v >= int(replicas) {
-					c.report(p.obj, "spec.minAvailable", "minAvailable %s with %d replica(s) of %s allows no eviction: node drains block", spec.MinAvailable.String(), replicas, w.obj.Ref())
-				}
-			}
-		}
-	})
-	register("prod-replicas-no-spread", func(c *Cluster) {
-		if !c.Prod {
-			return
-		}
-		for _, w := range c.index().workloads {
-			if !w.longRunning || c.maxReplicas(w) <= 1 {
-				continue
-			}
-			s := w.template.Spec
-			if len(s.TopologySpreadConstraints) == 0 && (s.Affinity == nil || s.Affinity.PodAntiAffinity == nil) {
-				c.report(w.obj, w.specPath(), "%d replicas in a prod cluster with neither topologySpreadConstraints nor podAntiAffinity: they may all land on one node", c.maxReplicas(w))
-			}
-		}
-	})
+	}
 }
 
 // hpa is either HPA API version, reduced to what the rules need.

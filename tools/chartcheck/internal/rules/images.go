@@ -7,28 +7,32 @@ import (
 )
 
 func init() {
-	register("image-tag-latest", func(c *Cluster) {
-		eachContainer(c, func(w *workload, init bool, ct *corev1.Container) {
-			_, tag, digest := splitImage(ct.Image)
-			switch {
-			case digest != "":
-			case tag == "":
-				c.report(w.obj, containerPath(w, init, ct.Name)+".image", "container %q image %q has no tag", ct.Name, ct.Image)
-			case tag == "latest":
-				c.report(w.obj, containerPath(w, init, ct.Name)+".image", "container %q image %q uses the latest tag", ct.Name, ct.Image)
-			}
-		})
-	})
-	register("image-digest-required-prod", func(c *Cluster) {
-		if !c.Prod {
-			return
+	register("image-tag-latest", checkImageTagLatest)
+	register("image-digest-required-prod", checkImageDigestRequiredProd)
+}
+
+func checkImageTagLatest(c *Cluster) {
+	eachContainer(c, func(w *workload, init bool, ct *corev1.Container) {
+		_, tag, digest := splitImage(ct.Image)
+		switch {
+		case digest != "":
+		case tag == "":
+			c.report(w.obj, containerPath(w, init, ct.Name)+".image", "container %q image %q has no tag", ct.Name, ct.Image)
+		case tag == "latest":
+			c.report(w.obj, containerPath(w, init, ct.Name)+".image", "container %q image %q uses the latest tag", ct.Name, ct.Image)
 		}
-		eachContainer(c, func(w *workload, init bool, ct *corev1.Container) {
-			if _, _, digest := splitImage(ct.Image); digest == "" {
-				c.report(w.obj, containerPath(w, init, ct.Name)+".image",
-					"container %q image %q is not pinned by digest in a prod cluster", ct.Name, ct.Image)
-			}
-		})
+	})
+}
+
+func checkImageDigestRequiredProd(c *Cluster) {
+	if !c.Prod {
+		return
+	}
+	eachContainer(c, func(w *workload, init bool, ct *corev1.Container) {
+		if _, _, digest := splitImage(ct.Image); digest == "" {
+			c.report(w.obj, containerPath(w, init, ct.Name)+".image",
+				"container %q image %q is not pinned by digest in a prod cluster", ct.Name, ct.Image)
+		}
 	})
 }
 

@@ -18,101 +18,111 @@ import (
 const ScrapeAnnotation = "prometheus.io/scrape"
 
 func init() {
-	register("svc-metrics-no-servicemonitor", func(c *Cluster) {
-		sms := c.serviceMonitors()
-		for _, o := range c.ofKind("", "Service") {
-			svc, ok := o.Typed.(*corev1.Service)
-			if !ok {
+	register("svc-metrics-no-servicemonitor", checkSvcMetricsNoServicemonitor)
+	register("servicemonitor-selects-nothing", checkServicemonitorSelectsNothing)
+	register("servicemonitor-port-unknown", checkServicemonitorPortUnknown)
+	register("servicemonitor-labels-unmatched", checkServicemonitorLabelsUnmatched)
+	register("prometheusrule-expr-invalid", checkPrometheusruleExprInvalid)
+}
+
+func checkSvcMetricsNoServicemonitor(c *Cluster) {
+	sms := c.serviceMonitors()
+	for _, o := range c.ofKind("", "Service") {
+		svc, ok := o.Typed.(*corev1.Service)
+		if !ok {
+			continue
+		}
+		var ports []string
+		for _, p := range svc.Spec.Ports {
+			if p.Name == "metrics" || (svc.Annotations[ScrapeAnnotation] == "true" && len(ports) == 0) {
+				ports = append(ports, p.Name)
+			}
+		}
+		if len(ports) == 0 {
+			continue
+		}
+		selected := false
+		for _, sm := range sms {
+			selected = selected || smSelects(sm.sm, svc)
+		}
+		if !selected {
+			c.report(o, "spec.ports", "Service port %q is meant to be scraped but no ServiceMonitor in the cluster selects the Service", ports[0])
+		}
+	}
+}
+
+func checkServicemonitorSelectsNothing(c *Cluster) {
+	svcs := c.services()
+	for _, sm := range c.serviceMonitors() {
+		if len(sm.selected(svcs)) == 0 {
+			c.report(sm.obj, "spec.selector", "ServiceMonitor selects no Service in the namespaces it covers (%s)", describeNamespaces(sm.sm))
+		}
+	}
+}
+
+func checkServicemonitorPortUnknown(c *Cluster) {
+	svcs := c.services()
+	for _, sm := range c.serviceMonitors() {
+		selected := sm.selected(svcs)
+		for i, ep := range sm.sm.Spec.Endpoints {
+			if ep.Port == "" {
 				continue
 			}
-			var ports []string
-			for _, p := range svc.Spec.Ports {
-				if p.Name == "metrics" || (svc.Annotations[ScrapeAnnotation] == "true" && len(ports) == 0) {
-					ports = append(ports, p.Name)
-				}
+			// A broad selector may pick Services without that port; the
+			// operator skips them. What matters is that some have it.
+			var names []string
+			found := false
+			for _, svc := range selected {
+				found = found || serviceHasPortName(svc, ep.Port)
+				names = append(names, svc.Namespace+"/"+svc.Name)
 			}
-			if len(ports) == 0 {
-				continue
-			}
-			selected := false
-			for _, sm := range sms {
-				selected = selected || smSelects(sm.sm, svc)
-			}
-			if !selected {
-				c.report(o, "spec.ports", "Service port %q is meant to be scraped but no ServiceMonitor in the cluster selects the Service", ports[0])
+			if len(selected) > 0 && !found {
+				c.report(sm.obj, "spec.endpoints["+itoa(i)+"].port",
+					"endpoint port %q is not a port name of the selected Service(s) %s", ep.Port, strings.Join(names, ", "))
 			}
 		}
-	})
-	register("servicemonitor-selects-nothing", func(c *Cluster) {
-		svcs := c.services()
-		for _, sm := range c.serviceMonitors() {
-			if len(sm.selected(svcs)) == 0 {
-				c.report(sm.obj, "spec.selector", "ServiceMonitor selects no Service in the namespaces it covers (%s)", describeNamespaces(sm.sm))
-			}
+	}
+}
+
+func checkServicemonitorLabelsUnmatched(c *Cluster) {
+	proms := c.prometheusSelectors()
+	if len(proms) == 0 {
+		return // no Prometheus rendered or configured here: nothing to compare with
+	}
+	for _, sm := range c.serviceMonitors() {
+		picked := false
+		for _, p := range proms {
+			picked = picked || p.picks(sm.obj.Object.Object.GetNamespace(), sm.sm.Labels)
 		}
-	})
-	register("servicemonitor-port-unknown", func(c *Cluster) {
-		svcs := c.services()
-		for _, sm := range c.serviceMonitors() {
-			selected := sm.selected(svcs)
-			for i, ep := range sm.sm.Spec.Endpoints {
-				if ep.Port == "" {
-					continue
-				}
-				// A broad selector may pick Services without that port; the
-				// operator skips them. What matters is that some have it.
-				var names []string
-				found := false
-				for _, svc := range selected {
-					found = found || serviceHasPortName(svc, ep.Port)
-					names = append(names, svc.Namespace+"/"+svc.Name)
-				}
-				if len(selected) > 0 && !found {
-					c.report(sm.obj, "spec.endpoints["+itoa(i)+"].port",
-						"endpoint port %q is not a port name of the selected Service(s) %s", ep.Port, strings.Join(names, ", "))
-				}
-			}
-		}
-	})
-	register("servicemonitor-labels-unmatched", func(c *Cluster) {
-		proms := c.prometheusSelectors()
-		if len(proms) == 0 {
-			return // no Prometheus rendered or configured here: nothing to compare with
-		}
-		for _, sm := range c.serviceMonitors() {
-			picked := false
+		if !picked {
+			var names []string
 			for _, p := range proms {
-				picked = picked || p.picks(sm.obj.Object.Object.GetNamespace(), sm.sm.Labels)
+				names = append(names, p.name+" ("+p.describe()+")")
 			}
-			if !picked {
-				var names []string
-				for _, p := range proms {
-					names = append(names, p.name+" ("+p.describe()+")")
-				}
-				c.report(sm.obj, "metadata.labels", "ServiceMonitor labels %v are not selected by %s", labels.Set(sm.sm.Labels).String(), strings.Join(names, ", "))
-			}
+			c.report(sm.obj, "metadata.labels", "ServiceMonitor labels %v are not selected by %s", labels.Set(sm.sm.Labels).String(), strings.Join(names, ", "))
 		}
-	})
-	register("prometheusrule-expr-invalid", func(c *Cluster) {
-		for _, o := range c.ofKind("monitoring.coreos.com", "PrometheusRule") {
-			pr, ok := o.Typed.(*monitoringv1.PrometheusRule)
-			if !ok {
-				continue
-			}
-			for gi, g := range pr.Spec.Groups {
-				for ri, r := range g.Rules {
-					if _, err := parser.ParseExpr(r.Expr.String()); err != nil {
-						name := r.Alert
-						if name == "" {
-							name = r.Record
-						}
-						c.report(o, "spec.groups["+itoa(gi)+"].rules["+itoa(ri)+"].expr",
-							"group %q rule %q: PromQL does not parse: %v", g.Name, name, err)
+	}
+}
+
+func checkPrometheusruleExprInvalid(c *Cluster) {
+	for _, o := range c.ofKind("monitoring.coreos.com", "PrometheusRule") {
+		pr, ok := o.Typed.(*monitoringv1.PrometheusRule)
+		if !ok {
+			continue
+		}
+		for gi, g := range pr.Spec.Groups {
+			for ri, r := range g.Rules {
+				if _, err := parser.ParseExpr(r.Expr.String()); err != nil {
+					name := r.Alert
+					if name == "" {
+						name = r.Record
 					}
+					c.report(o, "spec.groups["+itoa(gi)+"].rules["+itoa(ri)+"].expr",
+						"group %q rule %q: PromQL does not parse: %v", g.Name, name, err)
 				}
 			}
 		}
-	})
+	}
 }
 
 type serviceMonitor struct {

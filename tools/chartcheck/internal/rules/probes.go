@@ -17,75 +17,89 @@ const StartupAnnotation = "chartcheck.dev/startup-seconds"
 const slowStartSeconds = 30
 
 func init() {
-	register("probe-readiness-missing", func(c *Cluster) {
-		eachLongRunningContainer(c, func(w *workload, ct *corev1.Container) {
-			if ct.ReadinessProbe == nil {
-				c.report(w.obj, containerPath(w, false, ct.Name)+".readinessProbe", "container %q has no readinessProbe", ct.Name)
-			}
-		})
+	register("probe-readiness-missing", checkProbeReadinessMissing)
+	register("probe-liveness-missing", checkProbeLivenessMissing)
+	register("probe-startup-missing", checkProbeStartupMissing)
+	register("probe-startup-too-short", checkProbeStartupTooShort)
+	register("probe-liveness-delay-short", checkProbeLivenessDelayShort)
+	register("probe-port-unknown", checkProbePortUnknown)
+	register("probe-liveness-equals-readiness", checkProbeLivenessEqualsReadiness)
+}
+
+func checkProbeReadinessMissing(c *Cluster) {
+	eachLongRunningContainer(c, func(w *workload, ct *corev1.Container) {
+		if ct.ReadinessProbe == nil {
+			c.report(w.obj, containerPath(w, false, ct.Name)+".readinessProbe", "container %q has no readinessProbe", ct.Name)
+		}
 	})
-	register("probe-liveness-missing", func(c *Cluster) {
-		eachLongRunningContainer(c, func(w *workload, ct *corev1.Container) {
-			if ct.LivenessProbe == nil {
-				c.report(w.obj, containerPath(w, false, ct.Name)+".livenessProbe", "container %q has no livenessProbe", ct.Name)
-			}
-		})
+}
+
+func checkProbeLivenessMissing(c *Cluster) {
+	eachLongRunningContainer(c, func(w *workload, ct *corev1.Container) {
+		if ct.LivenessProbe == nil {
+			c.report(w.obj, containerPath(w, false, ct.Name)+".livenessProbe", "container %q has no livenessProbe", ct.Name)
+		}
 	})
-	register("probe-startup-missing", func(c *Cluster) {
-		eachLongRunningContainer(c, func(w *workload, ct *corev1.Container) {
-			secs, ok := declaredStartup(w)
-			if ok && secs > slowStartSeconds && ct.StartupProbe == nil {
-				c.report(w.obj, containerPath(w, false, ct.Name)+".startupProbe",
-					"container %q declares a %ds start-up (%s) but has no startupProbe", ct.Name, secs, StartupAnnotation)
-			}
-		})
+}
+
+func checkProbeStartupMissing(c *Cluster) {
+	eachLongRunningContainer(c, func(w *workload, ct *corev1.Container) {
+		secs, ok := declaredStartup(w)
+		if ok && secs > slowStartSeconds && ct.StartupProbe == nil {
+			c.report(w.obj, containerPath(w, false, ct.Name)+".startupProbe",
+				"container %q declares a %ds start-up (%s) but has no startupProbe", ct.Name, secs, StartupAnnotation)
+		}
 	})
-	register("probe-startup-too-short", func(c *Cluster) {
-		eachLongRunningContainer(c, func(w *workload, ct *corev1.Container) {
-			secs, ok := declaredStartup(w)
-			if !ok || ct.StartupProbe == nil {
-				return
-			}
-			if budget := probeBudget(ct.StartupProbe); budget < secs {
-				c.report(w.obj, containerPath(w, false, ct.Name)+".startupProbe",
-					"startupProbe of container %q gives up after %ds, shorter than the declared %ds start-up", ct.Name, budget, secs)
-			}
-		})
+}
+
+func checkProbeStartupTooShort(c *Cluster) {
+	eachLongRunningContainer(c, func(w *workload, ct *corev1.Container) {
+		secs, ok := declaredStartup(w)
+		if !ok || ct.StartupProbe == nil {
+			return
+		}
+		if budget := probeBudget(ct.StartupProbe); budget < secs {
+			c.report(w.obj, containerPath(w, false, ct.Name)+".startupProbe",
+				"startupProbe of container %q gives up after %ds, shorter than the declared %ds start-up", ct.Name, budget, secs)
+		}
 	})
-	register("probe-liveness-delay-short", func(c *Cluster) {
-		eachLongRunningContainer(c, func(w *workload, ct *corev1.Container) {
-			secs, ok := declaredStartup(w)
-			if !ok || ct.LivenessProbe == nil || ct.StartupProbe != nil {
-				return
-			}
-			if budget := probeBudget(ct.LivenessProbe); budget < secs {
-				c.report(w.obj, containerPath(w, false, ct.Name)+".livenessProbe",
-					"livenessProbe of container %q restarts it after %ds, before the declared %ds start-up ends, and there is no startupProbe", ct.Name, budget, secs)
-			}
-		})
+}
+
+func checkProbeLivenessDelayShort(c *Cluster) {
+	eachLongRunningContainer(c, func(w *workload, ct *corev1.Container) {
+		secs, ok := declaredStartup(w)
+		if !ok || ct.LivenessProbe == nil || ct.StartupProbe != nil {
+			return
+		}
+		if budget := probeBudget(ct.LivenessProbe); budget < secs {
+			c.report(w.obj, containerPath(w, false, ct.Name)+".livenessProbe",
+				"livenessProbe of container %q restarts it after %ds, before the declared %ds start-up ends, and there is no startupProbe", ct.Name, budget, secs)
+		}
 	})
-	register("probe-port-unknown", func(c *Cluster) {
-		eachLongRunningContainer(c, func(w *workload, ct *corev1.Container) {
-			for _, p := range []struct {
-				name  string
-				probe *corev1.Probe
-			}{{"readinessProbe", ct.ReadinessProbe}, {"livenessProbe", ct.LivenessProbe}, {"startupProbe", ct.StartupProbe}} {
-				port, field, ok := probePort(p.probe)
-				if !ok || containerHasPort(ct, port) {
-					continue
-				}
-				c.report(w.obj, containerPath(w, false, ct.Name)+"."+p.name+"."+field,
-					"%s of container %q uses port %s, which the container does not declare", p.name, ct.Name, port.String())
+}
+
+func checkProbePortUnknown(c *Cluster) {
+	eachLongRunningContainer(c, func(w *workload, ct *corev1.Container) {
+		for _, p := range []struct {
+			name  string
+			probe *corev1.Probe
+		}{{"readinessProbe", ct.ReadinessProbe}, {"livenessProbe", ct.LivenessProbe}, {"startupProbe", ct.StartupProbe}} {
+			port, field, ok := probePort(p.probe)
+			if !ok || containerHasPort(ct, port) {
+				continue
 			}
-		})
+			c.report(w.obj, containerPath(w, false, ct.Name)+"."+p.name+"."+field,
+				"%s of container %q uses port %s, which the container does not declare", p.name, ct.Name, port.String())
+		}
 	})
-	register("probe-liveness-equals-readiness", func(c *Cluster) {
-		eachLongRunningContainer(c, func(w *workload, ct *corev1.Container) {
-			if ct.LivenessProbe != nil && ct.ReadinessProbe != nil && equality.Semantic.DeepEqual(ct.LivenessProbe, ct.ReadinessProbe) {
-				c.report(w.obj, containerPath(w, false, ct.Name)+".livenessProbe",
-					"livenessProbe and readinessProbe of container %q are identical", ct.Name)
-			}
-		})
+}
+
+func checkProbeLivenessEqualsReadiness(c *Cluster) {
+	eachLongRunningContainer(c, func(w *workload, ct *corev1.Container) {
+		if ct.LivenessProbe != nil && ct.ReadinessProbe != nil && equality.Semantic.DeepEqual(ct.LivenessProbe, ct.ReadinessProbe) {
+			c.report(w.obj, containerPath(w, false, ct.Name)+".livenessProbe",
+				"livenessProbe and readinessProbe of container %q are identical", ct.Name)
+		}
 	})
 }
 

@@ -1,10 +1,26 @@
 // Package rules holds chartcheck's policy rules: each is metadata declared in
 // rules.yaml plus one check function, found by a stable ID.
+//
+// Adding a rule takes three pieces:
+//
+//   - its metadata in rules.yaml (id, severity, category, scope,
+//     description, remediation);
+//   - one named function, check<ID in CamelCase> (rule "probe-port-unknown"
+//     is checkProbePortUnknown), registered in its file's init with
+//     register("probe-port-unknown", checkProbePortUnknown), so profiles,
+//     stack traces and complexity reports name the rule; load refuses
+//     anything else;
+//   - testdata/<id>/pass.yaml (no finding), fail.yaml and expect.yaml, the
+//     whole findings fail.yaml gives (object, field path, line, message),
+//     written by `go test ./tools/chartcheck/internal/rules -update`; a
+//     cluster.yaml holding "prod: true" checks both as a prod cluster.
 package rules
 
 import (
 	_ "embed"
 	"fmt"
+	"reflect"
+	"runtime"
 	"sort"
 	"strings"
 	"sync"
@@ -100,11 +116,32 @@ var (
 // checks maps each rule ID to its function; rules.yaml supplies the rest.
 var checks = map[string]func(c *Cluster){}
 
+// register adds the check function of rule id; call it from an init.
 func register(id string, f func(c *Cluster)) {
 	if _, dup := checks[id]; dup {
 		panic("rules: duplicate check " + id)
 	}
 	checks[id] = f
+}
+
+// CheckName is the name the check function of rule id must have:
+// "check" and the ID in CamelCase.
+func CheckName(id string) string {
+	var b strings.Builder
+	b.WriteString("check")
+	for _, part := range strings.Split(id, "-") {
+		if part != "" {
+			b.WriteString(strings.ToUpper(part[:1]) + part[1:])
+		}
+	}
+	return b.String()
+}
+
+// funcName is the unqualified name of f: "checkImageTagLatest", or
+// "init.func1" for a closure.
+func funcName(f func(c *Cluster)) string {
+	name := runtime.FuncForPC(reflect.ValueOf(f).Pointer()).Name()
+	return strings.TrimPrefix(name[strings.LastIndex(name, "/")+1:], "rules.")
 }
 
 func load() {
@@ -137,7 +174,11 @@ func load() {
 		all = append(all, r)
 		byID[m.ID] = r
 	}
-	for id := range checks {
+	for id, f := range checks {
+		if got, want := funcName(f), CheckName(id); got != want {
+			loadErr = fmt.Errorf("rules: rule %s is checked by %s, want a function named %s", id, got, want)
+			return
+		}
 		if r, ok := byID[id]; ok && r.Suppression {
 			loadErr = fmt.Errorf("rules.yaml: suppression rule %s has a check function", id)
 			return

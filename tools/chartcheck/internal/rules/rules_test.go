@@ -1,14 +1,15 @@
 package rules_test
 
 import (
+	"bytes"
+	"flag"
 	"os"
 	"path/filepath"
-	"sort"
-	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"gopkg.in/yaml.v3"
 
 	"github.com/doc-search/gitops/tools/chartcheck/internal/check"
 	"github.com/doc-search/gitops/tools/chartcheck/internal/manifest"
@@ -16,9 +17,20 @@ import (
 	"github.com/doc-search/gitops/tools/chartcheck/internal/rules"
 )
 
+var update = flag.Bool("update", false, "rewrite each testdata/<rule>/expect.yaml from what the rule finds")
+
+// expected is one finding as a fixture states it; the rule, severity and
+// file are the fixture's own.
+type expected struct {
+	Object  string `yaml:"object"`
+	Path    string `yaml:"path"`
+	Line    int    `yaml:"line"`
+	Message string `yaml:"message"`
+}
+
 // runRule checks a fixture file with only the given rule enabled and
-// returns the objects it reported, sorted.
-func runRule(t *testing.T, id, file string, prod bool) []string {
+// returns its findings.
+func runRule(t *testing.T, id, file string, prod bool) []expected {
 	t.Helper()
 	data, err := os.ReadFile(file)
 	require.NoError(t, err)
@@ -31,20 +43,18 @@ func runRule(t *testing.T, id, file string, prod bool) []string {
 		}
 	}
 	settings := ruleconfig.Settings{Enable: []string{id}, Disable: disable}
-	var got []string
+	got := []expected{}
 	for _, f := range check.Run(check.Input{Prod: prod, Objects: objs, Settings: settings}) {
 		require.Equal(t, id, f.Rule)
-		assert.NotEmpty(t, f.Message)
-		assert.Equal(t, file, f.Source.File)
-		assert.Positive(t, f.Source.Line, "finding %s has no line", f.Message)
-		got = append(got, f.Object)
+		require.Equal(t, file, f.Source.File)
+		got = append(got, expected{Object: f.Object, Path: f.Path, Line: f.Source.Line, Message: f.Message})
 	}
-	sort.Strings(got)
 	return got
 }
 
 // TestRules_PassAndFailFixtures runs every rule over its pass fixture (no
-// finding) and its fail fixture (exactly the findings in expect.txt).
+// finding) and its fail fixture (exactly the findings in expect.yaml, which
+// -update rewrites).
 func TestRules_PassAndFailFixtures(t *testing.T) {
 	for _, r := range rules.All() {
 		if r.Suppression {
@@ -58,9 +68,22 @@ func TestRules_PassAndFailFixtures(t *testing.T) {
 
 			assert.Empty(t, runRule(t, r.ID, filepath.Join(dir, "pass.yaml"), prod), "pass fixture")
 
-			want, err := os.ReadFile(filepath.Join(dir, "expect.txt"))
-			require.NoError(t, err)
-			assert.Equal(t, strings.Fields(string(want)), runRule(t, r.ID, filepath.Join(dir, "fail.yaml"), prod), "fail fixture")
+			got := runRule(t, r.ID, filepath.Join(dir, "fail.yaml"), prod)
+			require.NotEmpty(t, got, "fail fixture gives no finding")
+			file := filepath.Join(dir, "expect.yaml")
+			if *update {
+				out, err := yaml.Marshal(got)
+				require.NoError(t, err)
+				head := "# " + r.ID + ": the findings of fail.yaml, written by go test -update.\n"
+				require.NoError(t, os.WriteFile(file, append([]byte(head), out...), 0o644))
+			}
+			data, err := os.ReadFile(file)
+			require.NoError(t, err, "run go test -update to write it")
+			var want []expected
+			dec := yaml.NewDecoder(bytes.NewReader(data))
+			dec.KnownFields(true)
+			require.NoError(t, dec.Decode(&want), file)
+			assert.Equal(t, want, got, "fail fixture (go test -update rewrites %s)", file)
 		})
 	}
 }
