@@ -14,8 +14,8 @@ import (
 )
 
 func init() {
-	register("api-version-removed", checkAPIVersionRemoved)
-	register("api-version-deprecated", checkAPIVersionDeprecated)
+	register("api-version-removed", checkApiVersionRemoved)
+	register("api-version-deprecated", checkApiVersionDeprecated)
 }
 
 // apiLifecycle is when Kubernetes deprecated and stopped serving one API
@@ -86,8 +86,39 @@ func builtinLifecycle(gvk schema.GroupVersionKind) (apiLifecycle, bool) {
 	if r, ok := obj.(lifecycleReplacement); ok {
 		l.replacement = r.APILifecycleReplacement()
 	}
+	if l.replacement.Empty() {
+		// Some generated lifecycles name no replacement (e.g.
+		// admissionregistration v1beta1 policies): the kind's stable
+		// version is it.
+		l.replacement = stableVersions()[gvk.GroupKind()]
+	}
 	return l, l.deprecated != [2]int{} || l.removed != [2]int{}
 }
+
+// stableVersions maps each built-in kind to its version without a planned
+// deprecation, when it has exactly one.
+var stableVersions = sync.OnceValue(func() map[schema.GroupKind]schema.GroupVersionKind {
+	found := map[schema.GroupKind][]schema.GroupVersionKind{}
+	for gvk := range lifecycleScheme().AllKnownTypes() {
+		if gvk.Version == runtime.APIVersionInternal {
+			continue
+		}
+		obj, err := lifecycleScheme().New(gvk)
+		if err != nil {
+			continue
+		}
+		if _, planned := obj.(lifecycleDeprecated); !planned {
+			found[gvk.GroupKind()] = append(found[gvk.GroupKind()], gvk)
+		}
+	}
+	out := map[schema.GroupKind]schema.GroupVersionKind{}
+	for gk, vs := range found {
+		if len(vs) == 1 {
+			out[gk] = vs[0]
+		}
+	}
+	return out
+})
 
 // apiLifecycles finds the lifecycle of each object's API version: built-in
 // kinds from Kubernetes' Go types, custom resources from the versions of
@@ -185,7 +216,7 @@ func (l apiLifecycle) replacementText(kube *version.Version) string {
 	return "no replacement is named"
 }
 
-func checkAPIVersionRemoved(c *Cluster) {
+func checkApiVersionRemoved(c *Cluster) {
 	kube := c.kubeVersion()
 	for _, o := range c.Objects {
 		l, ok := c.lifecycles()[o]
@@ -201,7 +232,7 @@ func checkAPIVersionRemoved(c *Cluster) {
 	}
 }
 
-func checkAPIVersionDeprecated(c *Cluster) {
+func checkApiVersionDeprecated(c *Cluster) {
 	kube := c.kubeVersion()
 	for _, o := range c.Objects {
 		l, ok := c.lifecycles()[o]
