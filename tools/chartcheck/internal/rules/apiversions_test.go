@@ -9,6 +9,7 @@ import (
 	"github.com/doc-search/gitops/tools/chartcheck/internal/check"
 	"github.com/doc-search/gitops/tools/chartcheck/internal/manifest"
 	"github.com/doc-search/gitops/tools/chartcheck/internal/ruleconfig"
+	"github.com/doc-search/gitops/tools/chartcheck/internal/rules"
 )
 
 // findings checks doc with only the given rules on, in a cluster of the
@@ -90,4 +91,30 @@ spec:
 		`hpa-target-no-cpu-request HorizontalPodAutoscaler/app/web: scales on CPU utilization but container "web" of Deployment/app/web has no CPU request`,
 		`pdb-blocks-eviction PodDisruptionBudget/app/web: maxUnavailable 0 allows no eviction: node drains block`,
 	}, findings(t, doc, "", false, "pdb-blocks-eviction", "hpa-replicas-set", "hpa-target-no-cpu-request"))
+}
+
+// A rule's prodSeverity applies in prod clusters only, and an explicit
+// grade in the settings holds in both.
+func TestSeverity_PerClusterClass(t *testing.T) {
+	doc := "apiVersion: v1\nkind: Secret\nmetadata: {name: db, namespace: app}\nstringData: {password: x}\n"
+	objs, err := manifest.Parse([]byte(doc), manifest.Source{File: "test.yaml"})
+	require.NoError(t, err)
+	for _, tc := range []struct {
+		prod     bool
+		override bool
+		want     rules.Severity
+	}{
+		{false, false, rules.Warning},
+		{true, false, rules.Error},
+		{true, true, rules.Info},
+		{false, true, rules.Info},
+	} {
+		s := onlyRules("secret-data-in-git")
+		if tc.override {
+			s.Severity = map[string]rules.Severity{"secret-data-in-git": rules.Info}
+		}
+		fs := check.Run(check.Input{Prod: tc.prod, Objects: objs, Settings: s})
+		require.Len(t, fs, 1)
+		assert.Equal(t, tc.want, fs[0].Severity, "prod=%v override=%v", tc.prod, tc.override)
+	}
 }
