@@ -108,3 +108,36 @@ func TestRun_EnableOffByDefaultRule(t *testing.T) {
 	// lazy's annotation suppresses its own; the other three report.
 	assert.Equal(t, 3, count(on))
 }
+
+// An object with a type error is still read by the other rules: the
+// Service selecting it is not reported as selecting nothing.
+func TestRun_TypeErrorKeepsTheObjectForOtherRules(t *testing.T) {
+	doc := `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, namespace: app}
+spec:
+  replicas: "2"
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      containers: [{name: web, image: example.com/web:1.0.0}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: web, namespace: app}
+spec:
+  selector: {app: web}
+  ports: [{name: http, port: 80}]
+`
+	objs, err := manifest.Parse([]byte(doc), manifest.Source{File: "test.yaml"})
+	require.NoError(t, err)
+	var on []string
+	for _, r := range rules.All() {
+		if r.ID != "schema-invalid" && r.ID != "service-selects-nothing" {
+			on = append(on, r.ID)
+		}
+	}
+	got := summarize(check.Run(check.Input{Objects: objs, Settings: ruleconfig.Settings{Disable: on}}))
+	assert.Equal(t, []string{"schema-invalid Deployment/app/web error"}, got)
+}
