@@ -70,6 +70,9 @@ func TestRun_RealChartsFindingsAreThoseJudgedReasonable(t *testing.T) {
 		"servicemonitor-labels-unmatched": 4,
 		"hpa-target-no-cpu-request":       2,
 		"schema-invalid":                  1,
+		// Properties every container has or lacks: each finding true.
+		"resources-ephemeral-storage-missing": 53,
+		"container-root-filesystem-writable":  12,
 	}, got)
 	var want []string
 	for _, fs := range judged {
@@ -96,6 +99,27 @@ var judged = map[string][]verdict{
 			"true: argo-helm renders no Service of that name; the controller pods have no per-pod DNS names"},
 		{"statefulset-service-missing StatefulSet/argocd/argocd-application-controller argo-cd.yaml spec.serviceName", "true: as above"},
 	},
+	"probe-timeout-exceeds-period": {
+		{"probe-timeout-exceeds-period StatefulSet/argocd/argocd-redis-ha-server argo-cd-ha-metrics.yaml spec.template.spec.containers[sentinel].startupProbe.timeoutSeconds",
+			"true: redis-ha's sentinel startupProbe waits 15s every 10s"},
+		{"probe-timeout-exceeds-period Deployment/monitoring/grafana grafana.yaml spec.template.spec.containers[grafana].livenessProbe.timeoutSeconds",
+			"true: grafana's default livenessProbe waits 30s every 10s"},
+		{"probe-timeout-exceeds-period Deployment/monitoring/kps-grafana kube-prometheus-stack.yaml spec.template.spec.containers[grafana].livenessProbe.timeoutSeconds", "true: as above"},
+	},
+	// Every role that is wide on the corpus belongs to a known operator
+	// (rules.rbacOperators): argo-cd, argo-rollouts, argo-workflows,
+	// ingress-nginx, kube-state-metrics, grafana's sidecar, the Prometheus
+	// Operator; the 24 findings they gave before are accepted there.
+	"rbac-cluster-admin-binding":    nil,
+	"rbac-wildcard":                 nil,
+	"rbac-secrets-cluster-wide":     nil,
+	"rbac-privilege-escalation":     nil,
+	"env-secret-literal":            nil,
+	"job-no-ttl":                    nil, // every Job is a hook with a delete policy or has a TTL
+	"service-targetport-unknown":    nil,
+	"networkpolicy-selects-nothing": nil,
+	"networkpolicy-pods-uncovered":  nil, // prod only; the corpus is checked as a plain cluster
+	"prod-replicas-no-pdb":          nil, // prod only
 	"secret-data-in-git": {
 		{"secret-data-in-git Secret/monitoring/grafana grafana.yaml data", "true: an admin password generated at render time, so new on every render"},
 		{"secret-data-in-git Secret/monitoring/kps-grafana kube-prometheus-stack.yaml data", "true: as above"},

@@ -36,7 +36,7 @@ func summarize(fs []rules.Finding) []string {
 
 func TestRun_AnnotationSuppressions(t *testing.T) {
 	objs := load(t, "suppressions.yaml")
-	settings := ruleconfig.Settings{Disable: []string{"pod-security-restricted"}}
+	settings := ruleconfig.Settings{Disable: []string{"pod-security-restricted", "container-root-filesystem-writable", "resources-ephemeral-storage-missing"}}
 	got := summarize(check.Run(check.Input{Objects: objs, Settings: settings}))
 	assert.ElementsMatch(t, []string{
 		// lazy: suppressed, but without a reason.
@@ -76,7 +76,7 @@ func TestRun_ConfigSettingsAndIgnores(t *testing.T) {
 func TestRun_SeverityOverride(t *testing.T) {
 	objs := load(t, "suppressions.yaml")
 	settings := ruleconfig.Settings{
-		Disable:  []string{"pod-security-restricted", "resources-requests-missing"},
+		Disable:  []string{"pod-security-restricted", "resources-requests-missing", "container-root-filesystem-writable", "resources-ephemeral-storage-missing"},
 		Severity: map[string]rules.Severity{"probe-readiness-missing": rules.Info},
 	}
 	// Strip the annotations so the readiness findings show.
