@@ -13,13 +13,23 @@ import (
 	"sigs.k8s.io/kustomize/api/krusty"
 	"sigs.k8s.io/kustomize/api/resmap"
 	"sigs.k8s.io/kustomize/kyaml/filesys"
+
+	"github.com/doc-search/gitops/tools/chartcheck/clusterrender"
 )
 
 // repoURL is the repository every cluster follows; the manifests name it.
 const repoURL = "https://github.com/doc-search/gitops.git"
 
-// clusters are the folders under clusters/, each a cluster Argo CD runs.
-var clusters = []string{"minikube", "prod"}
+// clusterNames are the folders under clusters/, each a cluster Argo CD
+// runs, as chartcheck finds them. None is a failure: a renamed folder must
+// not pass these tests vacuously.
+func clusterNames(t *testing.T) []string {
+	t.Helper()
+	names, err := clusterrender.ClusterNames(repoRoot(t))
+	require.NoError(t, err)
+	require.NotEmpty(t, names, "no cluster folders under clusters/")
+	return names
+}
 
 // repoRoot is the repository's top folder, from this package's folder.
 func repoRoot(t *testing.T) string {

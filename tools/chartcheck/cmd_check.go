@@ -5,7 +5,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"sort"
+	"slices"
 
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
@@ -13,9 +13,7 @@ import (
 
 	"github.com/doc-search/gitops/tools/chartcheck/internal/check"
 	"github.com/doc-search/gitops/tools/chartcheck/internal/config"
-	"github.com/doc-search/gitops/tools/chartcheck/internal/manifest"
 	"github.com/doc-search/gitops/tools/chartcheck/internal/output"
-	"github.com/doc-search/gitops/tools/chartcheck/internal/render"
 	"github.com/doc-search/gitops/tools/chartcheck/internal/ruleconfig"
 	"github.com/doc-search/gitops/tools/chartcheck/internal/rules"
 )
@@ -63,11 +61,38 @@ of clusters/NAME/chartcheck.yaml. Exit status: 0 clean, 1 findings at or above
 	return cmd
 }
 
+// runCheck is `chartcheck check`: read the settings, gather the inputs,
+// check them, write the report and pick the exit status.
 func runCheck(cmd *cobra.Command, f checkFlags, args []string) error {
 	usage := func(err error) error { return &statusError{code: exitError, err: err} }
+	failOn, format, err := f.validate()
+	if err != nil {
+		return usage(err)
+	}
+	root, err := f.rootSettings()
+	if err != nil {
+		return usage(err)
+	}
+	inputs, err := f.inputs(cmd, root, args)
+	if err != nil {
+		return err
+	}
+	rep := check.Report(inputs)
+	if err := f.write(cmd.OutOrStdout(), format, rep); err != nil {
+		return usage(err)
+	}
+	if rep.Fails(failOn) {
+		return &statusError{code: exitFindings}
+	}
+	return nil
+}
+
+// validate reads --fail-on, --format (its default depends on where the
+// command runs) and --color.
+func (f checkFlags) validate() (rules.Severity, string, error) {
 	failOn, err := rules.ParseSeverity(f.failOn)
 	if err != nil {
-		return usage(fmt.Errorf("--fail-on: %w", err))
+		return 0, "", fmt.Errorf("--fail-on: %w", err)
 	}
 	format := f.format
 	if format == "" {
@@ -76,133 +101,88 @@ func runCheck(cmd *cobra.Command, f checkFlags, args []string) error {
 			format = "github"
 		}
 	}
-	if !validFormat(format) {
-		return usage(fmt.Errorf("--format %q: want one of %v", format, output.Formats))
+	if !slices.Contains(output.Formats, format) {
+		return 0, "", fmt.Errorf("--format %q: want one of %v", format, output.Formats)
 	}
 	if f.color != "auto" && f.color != "always" && f.color != "never" {
-		return usage(fmt.Errorf("--color %q: want auto, always or never", f.color))
+		return 0, "", fmt.Errorf("--color %q: want auto, always or never", f.color)
 	}
-	// The repository's settings are about its clusters: plain manifests
-	// get them only when --config names a file.
-	cfgPath := f.config
-	if cfgPath == "" && len(f.manifests) == 0 {
-		cfgPath = filepath.Join(f.render.repoRoot, ruleconfig.FileName)
-	}
-	var root ruleconfig.Settings
-	if cfgPath != "" {
-		if root, err = ruleconfig.LoadRoot(cfgPath); err != nil {
-			return usage(err)
-		}
-	}
+	return failOn, format, nil
+}
 
-	var inputs []check.Input
+// rootSettings loads the repository's settings. They are about its
+// clusters: plain manifests get them only when --config names a file.
+func (f checkFlags) rootSettings() (ruleconfig.Settings, error) {
+	path := f.config
+	if path == "" && len(f.manifests) == 0 {
+		path = filepath.Join(f.render.repoRoot, ruleconfig.FileName)
+	}
+	if path == "" {
+		return ruleconfig.Settings{}, nil
+	}
+	return ruleconfig.LoadRoot(path)
+}
+
+// inputs are the --manifests files as one input, or else every named
+// cluster rendered.
+func (f checkFlags) inputs(cmd *cobra.Command, root ruleconfig.Settings, args []string) ([]check.Input, error) {
+	usage := func(err error) error { return &statusError{code: exitError, err: err} }
 	if len(f.manifests) > 0 {
-		in, err := manifestInput(cmd.InOrStdin(), append(append([]string(nil), f.manifests...), args...))
+		in, err := check.ManifestInput(cmd.InOrStdin(), append(append([]string(nil), f.manifests...), args...))
 		if err != nil {
-			return usage(err)
+			return nil, usage(err)
 		}
 		if _, err := chartutil.ParseKubeVersion(f.kube); err != nil {
-			return usage(fmt.Errorf("--kube-version %q: %w", f.kube, err))
+			return nil, usage(fmt.Errorf("--kube-version %q: %w", f.kube, err))
 		}
 		in.Prod, in.KubeVersion, in.Settings = f.prod, f.kube, root
+		return []check.Input{in}, nil
+	}
+	opts, names, err := f.render.options(args)
+	if err != nil {
+		return nil, usage(err)
+	}
+	results, err := renderAll(cmd.Context(), opts, names)
+	if err != nil {
+		return nil, err
+	}
+	var inputs []check.Input
+	for _, res := range results {
+		for _, s := range res.Skipped {
+			fmt.Fprintf(cmd.ErrOrStderr(), "chartcheck: cluster %s: application %s not checked: %s\n", res.Cluster, s.Application, s.Reason)
+		}
+		in, err := check.ClusterInput(res, root)
+		if err != nil {
+			return nil, usage(err)
+		}
 		inputs = append(inputs, in)
-	} else {
-		opts, names, err := f.render.options(args)
-		if err != nil {
-			return usage(err)
-		}
-		results, err := renderAll(cmd.Context(), opts, names)
-		if err != nil {
-			return err
-		}
-		for _, res := range results {
-			for _, s := range res.Skipped {
-				fmt.Fprintf(cmd.ErrOrStderr(), "chartcheck: cluster %s: application %s not checked: %s\n", res.Cluster, s.Application, s.Reason)
-			}
-			file := filepath.ToSlash(filepath.Join(render.ClustersDir, res.Cluster, config.FileName))
-			cs, err := ruleconfig.Decode(&res.Config.Rules, file)
-			if err != nil {
-				return usage(err)
-			}
-			inputs = append(inputs, check.Input{Cluster: res.Cluster, Prod: res.Config.Prod, KubeVersion: res.Config.KubeVersion, Objects: res.Objects, Settings: root.Merge(cs)})
-		}
 	}
+	return inputs, nil
+}
 
-	rep := &output.Report{}
-	ran := map[string]*rules.Rule{}
-	for _, in := range inputs {
-		rep.Clusters = append(rep.Clusters, in.Cluster)
-		rep.Objects += len(in.Objects)
-		rep.Findings = append(rep.Findings, check.Run(in)...)
-		for _, r := range in.Settings.Rules() {
-			ran[r.ID] = r
-		}
-	}
-	sort.Strings(rep.Clusters)
-	for _, r := range rules.All() {
-		if got, ok := ran[r.ID]; ok {
-			rep.Rules = append(rep.Rules, got)
-		}
-	}
-	rules.SortFindings(rep.Findings)
-
-	var w io.Writer = cmd.OutOrStdout()
-	color := f.color == "always"
-	if f.out != "" {
-		file, err := os.Create(f.out)
-		if err != nil {
-			return usage(fmt.Errorf("creating %s: %w", f.out, err))
-		}
-		defer file.Close()
-		w = file
-	} else if f.color == "auto" {
-		if file, ok := w.(*os.File); ok && os.Getenv("NO_COLOR") == "" {
+// write writes the report to stdout, or to the -o file, which is complete
+// only once it is closed.
+func (f checkFlags) write(stdout io.Writer, format string, rep *output.Report) error {
+	if f.out == "" {
+		color := f.color == "always"
+		if file, ok := stdout.(*os.File); ok && f.color == "auto" && os.Getenv("NO_COLOR") == "" {
 			color = term.IsTerminal(int(file.Fd()))
 		}
-	}
-	if err := output.Write(w, format, rep, output.Options{Color: color}); err != nil {
-		return usage(fmt.Errorf("writing report: %w", err))
-	}
-	for _, fd := range rep.Findings {
-		if fd.Severity >= failOn {
-			return &statusError{code: exitFindings}
+		if err := output.Write(stdout, format, rep, output.Options{Color: color}); err != nil {
+			return fmt.Errorf("writing report: %w", err)
 		}
+		return nil
+	}
+	file, err := os.Create(f.out)
+	if err != nil {
+		return fmt.Errorf("creating %s: %w", f.out, err)
+	}
+	err = output.Write(file, format, rep, output.Options{Color: f.color == "always"})
+	if cerr := file.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("writing report to %s: %w", f.out, err)
 	}
 	return nil
-}
-
-func validFormat(f string) bool {
-	for _, v := range output.Formats {
-		if v == f {
-			return true
-		}
-	}
-	return false
-}
-
-// manifestInput reads plain rendered YAML files as one set of objects, in
-// the order given.
-func manifestInput(stdin io.Reader, files []string) (check.Input, error) {
-	streams := make([]manifest.Stream, len(files))
-	for i, path := range files {
-		var data []byte
-		var err error
-		if path == "-" {
-			if data, err = io.ReadAll(stdin); err != nil {
-				return check.Input{}, fmt.Errorf("reading stdin: %w", err)
-			}
-		} else if data, err = os.ReadFile(path); err != nil {
-			return check.Input{}, fmt.Errorf("reading %s: %w", path, err)
-		}
-		streams[i] = manifest.Stream{Data: data, Source: manifest.Source{File: filepath.ToSlash(path)}}
-	}
-	parsed, err := manifest.ParseStreams(streams)
-	if err != nil {
-		return check.Input{}, err
-	}
-	var in check.Input
-	for _, objs := range parsed {
-		in.Objects = append(in.Objects, objs...)
-	}
-	return in, nil
 }

@@ -6,10 +6,7 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
-	"runtime"
 	"strings"
-	"sync"
-	"sync/atomic"
 
 	"github.com/spf13/cobra"
 
@@ -119,7 +116,7 @@ folder under clusters/. Skipped Applications are reported on stderr.`,
 func writeResults(out, errOut io.Writer, results []*render.Result) error {
 	w := bufio.NewWriter(out)
 	for _, res := range results {
-		docs, err := marshalAll(res.Objects)
+		docs, err := manifest.MarshalAll(res.Objects)
 		if err != nil {
 			return &statusError{code: exitError, err: err}
 		}
@@ -139,30 +136,4 @@ func writeResults(out, errOut io.Writer, results []*render.Result) error {
 		return &statusError{code: exitError, err: err}
 	}
 	return nil
-}
-
-// marshalAll writes each object as YAML, on as many goroutines as there
-// are CPUs: with many Applications, printing costs about as much as
-// rendering.
-func marshalAll(objs []manifest.Object) ([][]byte, error) {
-	docs := make([][]byte, len(objs))
-	errs := make([]error, len(objs))
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for range runtime.GOMAXPROCS(0) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := int(next.Add(1)) - 1; i < len(objs); i = int(next.Add(1)) - 1 {
-				docs[i], errs[i] = manifest.MarshalYAML(objs[i].Object.Object)
-			}
-		}()
-	}
-	wg.Wait()
-	for i, err := range errs {
-		if err != nil {
-			return nil, fmt.Errorf("writing %s: %w", objs[i].Ref(), err)
-		}
-	}
-	return docs, nil
 }

@@ -10,8 +10,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	// A huge-page heap, reserved while the packages initialise.
-	_ "github.com/doc-search/gitops/tools/chartcheck/internal/hugeheap/atstart"
 	_ "github.com/doc-search/gitops/tools/chartcheck/internal/kubectltext"
 )
 

@@ -392,7 +392,10 @@ func transpose(parts []*partial, spans []span, toGlobal [][]uint32, offsets, pos
 								g = local[g]
 							}
 							b := bucketOf(g)
-							out[b] = append(out[b], g<<docBits|place)
+							// The term's place among the 1<<bucketBits terms from
+							// bucketBase: its low bits, masked rather than
+							// shifted out of the word.
+							out[b] = append(out[b], (g&(1<<bucketBits-1))<<docBits|place)
 						}
 					})
 				}

@@ -1,6 +1,7 @@
-// Package config reads a cluster's chartcheck.yaml: what the cluster looks
-// like to the renderer (Kubernetes version, extra API versions) and whether it
-// is a production cluster.
+// Package config reads chartcheck.yaml: at the repository root, the
+// settings every cluster shares; in clusters/<name>/, what differs for that
+// cluster: what it looks like to the renderer (Kubernetes version, extra API
+// versions) and whether it is a production cluster.
 package config
 
 import (
@@ -10,16 +11,17 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 
 	"gopkg.in/yaml.v3"
 	"helm.sh/helm/v3/pkg/chartutil"
 )
 
-// FileName is the name of the per-cluster configuration file.
+// FileName is the name of the repository's and each cluster's settings file.
 const FileName = "chartcheck.yaml"
 
-// DefaultKubeVersion is used when a cluster folder has no chartcheck.yaml or
-// it sets no kubeVersion. It matches the Kubernetes libraries chartcheck uses.
+// DefaultKubeVersion is used when neither the repository's nor the
+// cluster's chartcheck.yaml sets a kubeVersion. It matches the Kubernetes libraries chartcheck uses.
 const DefaultKubeVersion = "1.33.0"
 
 // Cluster is the content of clusters/<name>/chartcheck.yaml. Decoding is
@@ -40,13 +42,52 @@ type Cluster struct {
 	Rules yaml.Node `yaml:"rules,omitempty"`
 }
 
-// Load reads clusters/<name>/chartcheck.yaml from dir. A missing file gives
-// the defaults; a present one is decoded strictly and validated.
-func Load(dir string) (*Cluster, error) {
+// Shared is the repository-root chartcheck.yaml: the render settings every
+// cluster starts from, and the repository-wide rules.
+type Shared struct {
+	// KubeVersion is every cluster's Kubernetes version unless the
+	// cluster's file sets its own.
+	KubeVersion string `yaml:"kubeVersion"`
+	// APIVersions are served by every cluster; a cluster's file adds more.
+	APIVersions []string `yaml:"apiVersions"`
+	// Rules belongs to the ruleconfig package, as Cluster.Rules does.
+	Rules yaml.Node `yaml:"rules,omitempty"`
+}
+
+// LoadShared reads the repository-root chartcheck.yaml at path, strictly;
+// a missing file gives the defaults.
+func LoadShared(path string) (*Shared, error) {
+	sh := &Shared{}
+	data, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return sh, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("reading %s: %w", path, err)
+	}
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	if err := dec.Decode(sh); err != nil && !errors.Is(err, io.EOF) {
+		return nil, fmt.Errorf("%s: decoding: %w", path, err)
+	}
+	if err := validate(sh.KubeVersion, sh.APIVersions); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return sh, nil
+}
+
+// Load reads clusters/<name>/chartcheck.yaml from dir over the shared
+// settings (nil: none): its kubeVersion replaces the shared one, its
+// apiVersions come after the shared ones. A missing file gives the shared
+// settings; a present one is decoded strictly and validated.
+func Load(dir string, shared *Shared) (*Cluster, error) {
+	if shared == nil {
+		shared = &Shared{}
+	}
 	path := filepath.Join(dir, FileName)
 	data, err := os.ReadFile(path)
 	if errors.Is(err, os.ErrNotExist) {
-		return &Cluster{KubeVersion: DefaultKubeVersion}, nil
+		data, err = nil, nil
 	}
 	if err != nil {
 		return nil, fmt.Errorf("reading %s: %w", path, err)
@@ -55,10 +96,24 @@ func Load(dir string) (*Cluster, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
+	if c.KubeVersion == "" {
+		c.KubeVersion = shared.KubeVersion
+	}
+	if c.KubeVersion == "" {
+		c.KubeVersion = DefaultKubeVersion
+	}
+	apis := append([]string(nil), shared.APIVersions...)
+	for _, v := range c.APIVersions {
+		if !slices.Contains(apis, v) {
+			apis = append(apis, v)
+		}
+	}
+	c.APIVersions = apis
 	return c, nil
 }
 
-// Parse decodes and validates one chartcheck.yaml document.
+// Parse decodes and validates one cluster's chartcheck.yaml; an unset
+// kubeVersion stays empty, for Load to fill in.
 func Parse(data []byte) (*Cluster, error) {
 	c := &Cluster{}
 	dec := yaml.NewDecoder(bytes.NewReader(data))
@@ -66,16 +121,22 @@ func Parse(data []byte) (*Cluster, error) {
 	if err := dec.Decode(c); err != nil && !errors.Is(err, io.EOF) {
 		return nil, fmt.Errorf("decoding: %w", err)
 	}
-	if c.KubeVersion == "" {
-		c.KubeVersion = DefaultKubeVersion
-	}
-	if _, err := chartutil.ParseKubeVersion(c.KubeVersion); err != nil {
-		return nil, fmt.Errorf("kubeVersion %q: %w", c.KubeVersion, err)
-	}
-	for i, v := range c.APIVersions {
-		if v == "" {
-			return nil, fmt.Errorf("apiVersions[%d] is empty", i)
-		}
+	if err := validate(c.KubeVersion, c.APIVersions); err != nil {
+		return nil, err
 	}
 	return c, nil
+}
+
+func validate(kubeVersion string, apiVersions []string) error {
+	if kubeVersion != "" {
+		if _, err := chartutil.ParseKubeVersion(kubeVersion); err != nil {
+			return fmt.Errorf("kubeVersion %q: %w", kubeVersion, err)
+		}
+	}
+	for i, v := range apiVersions {
+		if v == "" {
+			return fmt.Errorf("apiVersions[%d] is empty", i)
+		}
+	}
+	return nil
 }

@@ -12,7 +12,7 @@ import (
 func TestLoad_ReadsClusterSettings(t *testing.T) {
 	dir := t.TempDir()
 	require.NoError(t, os.WriteFile(filepath.Join(dir, FileName), []byte("kubeVersion: \"1.31.2\"\napiVersions: [monitoring.coreos.com/v1]\nprod: true\n"), 0o644))
-	c, err := Load(dir)
+	c, err := Load(dir, nil)
 	require.NoError(t, err)
 	assert.Equal(t, "1.31.2", c.KubeVersion)
 	assert.Equal(t, []string{"monitoring.coreos.com/v1"}, c.APIVersions)
@@ -20,7 +20,7 @@ func TestLoad_ReadsClusterSettings(t *testing.T) {
 }
 
 func TestLoad_MissingFileGivesDefaults(t *testing.T) {
-	c, err := Load(t.TempDir())
+	c, err := Load(t.TempDir(), nil)
 	require.NoError(t, err)
 	assert.Equal(t, DefaultKubeVersion, c.KubeVersion)
 	assert.False(t, c.Prod)
@@ -41,7 +41,7 @@ func TestLoad_BadFileIsAnErrorNamingIt(t *testing.T) {
 			dir := t.TempDir()
 			path := filepath.Join(dir, FileName)
 			require.NoError(t, os.WriteFile(path, []byte(tc.content), 0o644))
-			_, err := Load(dir)
+			_, err := Load(dir, nil)
 			require.Error(t, err)
 			assert.Contains(t, err.Error(), path)
 			assert.Contains(t, err.Error(), tc.want)

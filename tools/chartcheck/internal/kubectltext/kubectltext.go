@@ -3,8 +3,8 @@
 //
 // Argo CD's Application types import gitops-engine, which imports kubectl's
 // command packages; their package variables call i18n.T, and the first call
-// unpacks and parses kubectl's gettext catalogue (about 30 ms, a quarter of
-// chartcheck's start-up). chartcheck never prints kubectl's help, so it keeps
+// unpacks and parses kubectl's gettext catalogue, a good part of chartcheck's
+// start-up. chartcheck never prints kubectl's help, so it keeps
 // kubectl's built-in English strings: with no catalogue bound, i18n.T returns
 // its argument unchanged. SetLoadTranslationsFunc is kubectl's documented
 // hook for this; it must run before any i18n.T call, which Go's

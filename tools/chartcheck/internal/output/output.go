@@ -21,6 +21,16 @@ type Report struct {
 	Findings []rules.Finding
 }
 
+// Fails says whether a finding has at least severity s.
+func (r *Report) Fails(s rules.Severity) bool {
+	for _, f := range r.Findings {
+		if f.Severity >= s {
+			return true
+		}
+	}
+	return false
+}
+
 // Options tune a writer.
 type Options struct {
 	// Color adds ANSI colours to text output (only on a terminal).

@@ -26,8 +26,9 @@ import (
 // (util/helm in Argo CD): release name from the Application, namespace,
 // value files (relative to the chart, or to the repository root when they
 // start with "/"), then spec.source.helm.values/valuesObject, then
-// parameters; CRDs included unless skipCrds. It runs Helm's own install
-// action in client-only dry-run mode, which is what `helm template` is.
+// parameters; CRDs included unless skipCrds. It calls the Helm SDK's
+// values, engine and release-utility packages that `helm template` (the
+// install action in client-only dry-run mode) calls, not the action itself.
 //
 // chartPath is the chart folder (or archive); root is the folder value
 // files may not leave; label is how Source.File names the chart.

@@ -122,26 +122,6 @@ func ClusterNames(repoRoot string) ([]string, error) {
 	return names, nil
 }
 
-// Clusters renders every cluster folder under clusters/ (opts.Cluster is
-// ignored). It stops at the first cluster that fails to render.
-func Clusters(ctx context.Context, opts Options) ([]*Result, error) {
-	names, err := ClusterNames(opts.RepoRoot)
-	if err != nil {
-		return nil, err
-	}
-	var out []*Result
-	for _, name := range names {
-		o := opts
-		o.Cluster = name
-		res, err := Cluster(ctx, o)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, res)
-	}
-	return out, nil
-}
-
 // Cluster renders one cluster folder and every Application in it.
 func Cluster(ctx context.Context, opts Options) (*Result, error) {
 	if opts.Cluster == "" {
@@ -156,7 +136,11 @@ func Cluster(ctx context.Context, opts Options) (*Result, error) {
 	if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
 		return nil, &Error{Cluster: opts.Cluster, File: filepath.ToSlash(filepath.Join(ClustersDir, opts.Cluster)), Err: errors.New("no such cluster folder")}
 	}
-	cfg, err := config.Load(dir)
+	shared, err := config.LoadShared(filepath.Join(root, config.FileName))
+	if err != nil {
+		return nil, &Error{Cluster: opts.Cluster, File: config.FileName, Err: err}
+	}
+	cfg, err := config.Load(dir, shared)
 	if err != nil {
 		return nil, &Error{Cluster: opts.Cluster, File: filepath.ToSlash(filepath.Join(ClustersDir, opts.Cluster, config.FileName)), Err: err}
 	}

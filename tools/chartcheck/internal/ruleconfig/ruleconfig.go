@@ -7,10 +7,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/doc-search/gitops/tools/chartcheck/internal/config"
 	"github.com/doc-search/gitops/tools/chartcheck/internal/rules"
 )
 
@@ -43,28 +43,14 @@ type Ignore struct {
 	Line int    `yaml:"-"`
 }
 
-// rootFile is the repository-root chartcheck.yaml.
-type rootFile struct {
-	Rules yaml.Node `yaml:"rules"`
-}
-
-// LoadRoot reads the repository-root chartcheck.yaml; a missing file gives
-// empty settings.
+// LoadRoot reads the rules: key of the repository-root chartcheck.yaml
+// (package config reads the file); a missing file gives empty settings.
 func LoadRoot(path string) (Settings, error) {
-	data, err := os.ReadFile(path)
-	if errors.Is(err, os.ErrNotExist) {
-		return Settings{}, nil
-	}
+	sh, err := config.LoadShared(path)
 	if err != nil {
-		return Settings{}, fmt.Errorf("reading %s: %w", path, err)
+		return Settings{}, err
 	}
-	var f rootFile
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	dec.KnownFields(true)
-	if err := dec.Decode(&f); err != nil && !errors.Is(err, io.EOF) {
-		return Settings{}, fmt.Errorf("%s: %w", path, err)
-	}
-	return Decode(&f.Rules, path)
+	return Decode(&sh.Rules, path)
 }
 
 // Decode reads settings from the node under a file's `rules:` key (the

@@ -8,12 +8,10 @@ import (
 	"fmt"
 	"hash/maphash"
 	"reflect"
-	goruntime "runtime"
 	"slices"
 	"sort"
 	"strings"
 	"sync"
-	"sync/atomic"
 
 	argov1alpha1 "github.com/argoproj/argo-cd/v2/pkg/apis/application/v1alpha1"
 	monitoringv1 "github.com/prometheus-operator/prometheus-operator/pkg/apis/monitoring/v1"
@@ -25,6 +23,7 @@ import (
 	kjson "sigs.k8s.io/json"
 
 	"github.com/doc-search/gitops/tools/chartcheck/internal/manifest"
+	"github.com/doc-search/gitops/tools/chartcheck/internal/parallel"
 )
 
 // Result is what the schema layer made of one object.
@@ -69,7 +68,7 @@ func ValidateAll(objs []manifest.Object) []Result {
 	// same CRDs from two charts or two releases), and the strict decode of
 	// a CRD's schema is the costliest step here.
 	raws := make([][]byte, len(objs))
-	parallel(len(objs), func(i int) {
+	parallel.For(len(objs), func(i int) {
 		if !s.Recognizes(objs[i].Object.GroupVersionKind()) {
 			return
 		}
@@ -101,7 +100,7 @@ func ValidateAll(objs []manifest.Object) []Result {
 			distinct = append(distinct, i)
 		}
 	}
-	parallel(len(distinct), func(k int) {
+	parallel.For(len(distinct), func(k int) {
 		i := distinct[k]
 		out[i] = decodeTyped(s, objs[i].Object.GroupVersionKind(), raws[i])
 	})
@@ -126,7 +125,7 @@ func ValidateAll(objs []manifest.Object) []Result {
 			crds[key] = &crdSchema{crd: o, version: ver.Name, validation: ver.Schema}
 		}
 	}
-	parallel(len(objs), func(i int) {
+	parallel.For(len(objs), func(i int) {
 		gvk := objs[i].Object.GroupVersionKind()
 		c, hasCRD := crds[gvk]
 		switch {
@@ -144,27 +143,6 @@ func ValidateAll(objs []manifest.Object) []Result {
 		}
 	})
 	return out
-}
-
-// parallel calls f(0..n-1) on as many goroutines as the runtime has CPUs.
-func parallel(n int, f func(i int)) {
-	workers := goruntime.GOMAXPROCS(0)
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for w := 0; w < workers; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				i := int(next.Add(1)) - 1
-				if i >= n {
-					return
-				}
-				f(i)
-			}
-		}()
-	}
-	wg.Wait()
 }
 
 // decodeTyped decodes raw, an object's JSON, strictly into the Go type of

@@ -260,8 +260,7 @@ func TestFidelity_FixtureRepoMatchesArgoCD(t *testing.T) {
 
 func TestFidelity_ClustersMatchArgoCD(t *testing.T) {
 	root := moduleRoot(t)
-	if _, err := os.Stat(filepath.Join(root, render.ClustersDir)); err != nil {
-		t.Skip("no clusters/ folder in this repository yet")
-	}
+	// A missing or renamed clusters/ fails rather than passing vacuously.
+	require.DirExists(t, filepath.Join(root, render.ClustersDir))
 	checkRepo(t, root, nil)
 }
