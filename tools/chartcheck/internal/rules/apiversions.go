@@ -44,18 +44,27 @@ var retiredAPIs = map[schema.GroupVersionKind]apiLifecycle{
 		replacement: schema.GroupVersionKind{Group: "flowcontrol.apiserver.k8s.io", Version: "v1", Kind: "PriorityLevelConfiguration"}},
 }
 
-// lifecycleScheme knows every built-in API version Kubernetes' Go types
-// still describe, with the aggregator's APIService: their generated
-// APILifecycle* methods are Kubernetes' own record of deprecations.
-var lifecycleScheme = sync.OnceValue(func() *runtime.Scheme {
+// aggregatorScheme holds the aggregator's APIService versions, which
+// client-go's scheme (already built when the package loads) lacks. Their
+// generated APILifecycle* methods, like those of every built-in type, are
+// Kubernetes' own record of deprecations.
+var aggregatorScheme = sync.OnceValue(func() *runtime.Scheme {
 	s := runtime.NewScheme()
-	for _, add := range []func(*runtime.Scheme) error{scheme.AddToScheme, apiregistrationv1.AddToScheme, apiregistrationv1beta1.AddToScheme} {
+	for _, add := range []func(*runtime.Scheme) error{apiregistrationv1.AddToScheme, apiregistrationv1beta1.AddToScheme} {
 		if err := add(s); err != nil {
-			panic("lifecycle scheme: " + err.Error()) // static registrations
+			panic("aggregator scheme: " + err.Error()) // static registrations
 		}
 	}
 	return s
 })
+
+// newBuiltin returns an empty object of a built-in kind.
+func newBuiltin(gvk schema.GroupVersionKind) (runtime.Object, error) {
+	if gvk.Group == apiregistrationv1.GroupName {
+		return aggregatorScheme().New(gvk)
+	}
+	return scheme.Scheme.New(gvk)
+}
 
 type lifecycleDeprecated interface {
 	APILifecycleDeprecated() (major, minor int)
@@ -72,7 +81,7 @@ func builtinLifecycle(gvk schema.GroupVersionKind) (apiLifecycle, bool) {
 	if l, ok := retiredAPIs[gvk]; ok {
 		return l, true
 	}
-	obj, err := lifecycleScheme().New(gvk)
+	obj, err := newBuiltin(gvk)
 	if err != nil {
 		return apiLifecycle{}, false
 	}
@@ -99,11 +108,11 @@ func builtinLifecycle(gvk schema.GroupVersionKind) (apiLifecycle, bool) {
 // deprecation, when it has exactly one.
 var stableVersions = sync.OnceValue(func() map[schema.GroupKind]schema.GroupVersionKind {
 	found := map[schema.GroupKind][]schema.GroupVersionKind{}
-	for gvk := range lifecycleScheme().AllKnownTypes() {
+	for gvk := range scheme.Scheme.AllKnownTypes() {
 		if gvk.Version == runtime.APIVersionInternal {
 			continue
 		}
-		obj, err := lifecycleScheme().New(gvk)
+		obj, err := scheme.Scheme.New(gvk)
 		if err != nil {
 			continue
 		}
