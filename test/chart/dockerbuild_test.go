@@ -26,7 +26,7 @@ const binarySizeBudget = 18 << 20
 func TestDockerfile_BuildCommandStampsVersionAndFitsTheSizeBudget(t *testing.T) {
 	needDocSearch(t) // the service's source must be there
 	root := repoRoot(t)
-	stages := parseDockerfile(t, filepath.Join(root, "app", "Dockerfile"))
+	stages := parseDockerfile(t, filepath.Join(root, "app", "doc-search", "Dockerfile"))
 	var env []string
 	var build string
 	for _, s := range stages {

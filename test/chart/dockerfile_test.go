@@ -223,7 +223,7 @@ func goModVersion(t *testing.T) string {
 }
 
 func TestDockerfile_BuildsAPinnedStaticNonRootImage(t *testing.T) {
-	stages := parseDockerfile(t, filepath.Join(repoRoot(t), "app", "Dockerfile"))
+	stages := parseDockerfile(t, filepath.Join(repoRoot(t), "app", "doc-search", "Dockerfile"))
 	assert.Empty(t, dockerfileProblems(stages, goModVersion(t)))
 }
 

@@ -44,7 +44,7 @@ func TestMain(m *testing.M) {
 func buildDocSearch(dir string) (string, error) {
 	_, file, _, _ := runtime.Caller(0)
 	root := filepath.Join(filepath.Dir(file), "..", "..")
-	if _, err := os.Stat(filepath.Join(root, "app", "cmd", "doc-search")); err != nil {
+	if _, err := os.Stat(filepath.Join(root, "app", "doc-search", "cmd", "doc-search")); err != nil {
 		return "", fmt.Errorf("app/doc-search/cmd/doc-search is absent: %w", err)
 	}
 	bin := filepath.Join(dir, "doc-search")

@@ -114,6 +114,13 @@ func (f checkFlags) validate() (rules.Severity, string, error) {
 // clusters: plain manifests get them only when --config names a file.
 func (f checkFlags) rootSettings() (ruleconfig.Settings, error) {
 	path := f.config
+	if path != "" {
+		// A file named on the command line must be there: applying no
+		// settings in its place would hide the mistake.
+		if _, err := os.Stat(path); err != nil {
+			return ruleconfig.Settings{}, fmt.Errorf("--config: %w", err)
+		}
+	}
 	if path == "" && len(f.manifests) == 0 {
 		path = filepath.Join(f.render.repoRoot, ruleconfig.FileName)
 	}
@@ -168,7 +175,7 @@ func (f checkFlags) write(stdout io.Writer, format string, rep *output.Report) e
 		if file, ok := stdout.(*os.File); ok && f.color == "auto" && os.Getenv("NO_COLOR") == "" {
 			color = term.IsTerminal(int(file.Fd()))
 		}
-		if err := output.Write(stdout, format, rep, output.Options{Color: color}); err != nil {
+		if err := output.Write(stdout, format, rep, output.Options{Color: color, Version: version()}); err != nil {
 			return fmt.Errorf("writing report: %w", err)
 		}
 		return nil
@@ -177,7 +184,7 @@ func (f checkFlags) write(stdout io.Writer, format string, rep *output.Report) e
 	if err != nil {
 		return fmt.Errorf("creating %s: %w", f.out, err)
 	}
-	err = output.Write(file, format, rep, output.Options{Color: f.color == "always"})
+	err = output.Write(file, format, rep, output.Options{Color: f.color == "always", Version: version()})
 	if cerr := file.Close(); err == nil {
 		err = cerr
 	}

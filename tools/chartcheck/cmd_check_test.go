@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -87,6 +88,8 @@ func TestCheck_ExitCodes(t *testing.T) {
 		{name: "repository settings not applied to plain manifests", args: []string{"check", "--repo", fixture(""), "--manifests", fixture("clean.yaml")}, want: 0},
 		{name: "settings applied to manifests with --config", args: []string{"check", "--config", fixture("chartcheck.yaml"), "--manifests", fixture("clean.yaml")}, want: 1, wantOut: "suppression-unused"},
 		{name: "explain unknown rule", args: []string{"explain", "no-such-rule"}, want: 2, wantErr: "no-such-rule"},
+		{name: "explain suggests the nearest rule", args: []string{"explain", "probe-readyness-missing"}, want: 2, wantErr: "did you mean probe-readiness-missing?"},
+		{name: "missing --config file", args: []string{"check", "--config", "no-such-chartcheck.yaml", "--manifests", fixture("clean.yaml")}, want: 2, wantErr: "--config: stat no-such-chartcheck.yaml"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			out, errOut, code := runBinary(t, tc.extraEnv, tc.args...)
@@ -165,4 +168,30 @@ func TestCheck_RepositoryClustersAreClean(t *testing.T) {
 	out, errOut, code := runBinary(t, nil, "check", "--offline", "--fail-on", "info", "--repo", filepath.Join("..", ".."))
 	assert.Equal(t, 0, code, "stdout:\n%s\nstderr:\n%s", out, errOut)
 	assert.Contains(t, out, "cluster prod: 0 finding(s)")
+}
+
+// TestVersion_PrintedAndInSARIF: `chartcheck version`, `--version` and the
+// SARIF driver all carry the version the toolchain stamped.
+func TestVersion_PrintedAndInSARIF(t *testing.T) {
+	out, _, code := runBinary(t, nil, "version")
+	require.Equal(t, 0, code)
+	assert.Regexp(t, `^chartcheck version \S+`, out)
+	flagOut, _, code := runBinary(t, nil, "--version")
+	require.Equal(t, 0, code)
+	assert.Equal(t, out, flagOut)
+
+	sarifOut, _, code := runBinary(t, nil, "check", "--format", "sarif", "--manifests", fixture("clean.yaml"))
+	require.Equal(t, 0, code)
+	var doc struct {
+		Runs []struct {
+			Tool struct {
+				Driver struct {
+					Version string `json:"version"`
+				} `json:"driver"`
+			} `json:"tool"`
+		} `json:"runs"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(sarifOut), &doc))
+	require.Len(t, doc.Runs, 1)
+	assert.Equal(t, strings.TrimPrefix(strings.TrimSpace(out), "chartcheck version "), doc.Runs[0].Tool.Driver.Version)
 }

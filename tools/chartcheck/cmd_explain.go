@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/agext/levenshtein"
 	"github.com/spf13/cobra"
 
 	"github.com/doc-search/gitops/tools/chartcheck/internal/rules"
@@ -17,7 +18,11 @@ func newExplainCmd() *cobra.Command {
 		RunE: func(cmd *cobra.Command, args []string) error {
 			r, ok := rules.Lookup(args[0])
 			if !ok {
-				return &statusError{code: exitError, err: fmt.Errorf("unknown rule %q (see `chartcheck rules`)", args[0])}
+				hint := "see `chartcheck rules`"
+				if near := nearestRule(args[0]); near != "" {
+					hint = fmt.Sprintf("did you mean %s? See `chartcheck rules`", near)
+				}
+				return &statusError{code: exitError, err: fmt.Errorf("unknown rule %q (%s)", args[0], hint)}
 			}
 			w := cmd.OutOrStdout()
 			state := ""
@@ -32,4 +37,16 @@ func newExplainCmd() *cobra.Command {
 			return nil
 		},
 	}
+}
+
+// nearestRule is the rule ID closest to a mistyped one, or "" when none is
+// close: a third of the ID's characters wrong, or three, whichever is more.
+func nearestRule(id string) string {
+	best, bestDist := "", max(3, len(id)/3)+1
+	for _, r := range rules.All() {
+		if d := levenshtein.Distance(id, r.ID, nil); d < bestDist {
+			best, bestDist = r.ID, d
+		}
+	}
+	return best
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/debug"
 
 	"github.com/spf13/cobra"
 
@@ -33,6 +34,7 @@ func (e *statusError) Unwrap() error { return e.err }
 func newRootCmd() *cobra.Command {
 	root := &cobra.Command{
 		Use:           "chartcheck",
+		Version:       version(),
 		Short:         "Render the clusters as Argo CD would, and check what they would run",
 		SilenceUsage:  true,
 		SilenceErrors: true,
@@ -40,7 +42,42 @@ func newRootCmd() *cobra.Command {
 	root.AddCommand(newRenderCmd())
 	root.AddCommand(newCheckCmd(), newRulesCmd(), newExplainCmd())
 	root.AddCommand(newDiffCmd())
+	root.AddCommand(&cobra.Command{
+		Use:   "version",
+		Short: "Print chartcheck's version",
+		Args:  cobra.NoArgs,
+		Run: func(cmd *cobra.Command, _ []string) {
+			fmt.Fprintln(cmd.OutOrStdout(), "chartcheck version", version())
+		},
+	})
 	return root
+}
+
+// version is what the Go toolchain stamped into the binary: the module's
+// version ("(devel)" when built from a checkout) and, built inside a git
+// checkout, the commit, marked "-dirty" with uncommitted changes.
+func version() string {
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "unknown"
+	}
+	v := bi.Main.Version
+	rev, dirty := "", false
+	for _, s := range bi.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			rev = s.Value
+		case "vcs.modified":
+			dirty = s.Value == "true"
+		}
+	}
+	if rev != "" {
+		v += " " + rev[:min(12, len(rev))]
+		if dirty {
+			v += "-dirty"
+		}
+	}
+	return v
 }
 
 func main() {
