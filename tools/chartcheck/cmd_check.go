@@ -9,8 +9,10 @@ import (
 
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
+	"helm.sh/helm/v3/pkg/chartutil"
 
 	"github.com/doc-search/gitops/tools/chartcheck/internal/check"
+	"github.com/doc-search/gitops/tools/chartcheck/internal/config"
 	"github.com/doc-search/gitops/tools/chartcheck/internal/output"
 	"github.com/doc-search/gitops/tools/chartcheck/internal/ruleconfig"
 	"github.com/doc-search/gitops/tools/chartcheck/internal/rules"
@@ -21,6 +23,7 @@ type checkFlags struct {
 	render    renderFlags
 	manifests []string
 	prod      bool
+	kube      string
 	format    string
 	out       string
 	failOn    string
@@ -49,6 +52,7 @@ of clusters/NAME/chartcheck.yaml. Exit status: 0 clean, 1 findings at or above
 	fl := cmd.Flags()
 	fl.StringSliceVar(&f.manifests, "manifests", nil, "check these rendered YAML files instead of rendering clusters")
 	fl.BoolVar(&f.prod, "prod", false, "with --manifests: apply the rules for prod clusters")
+	fl.StringVar(&f.kube, "kube-version", config.DefaultKubeVersion, "with --manifests: the Kubernetes version the API version rules compare with")
 	fl.StringVar(&f.format, "format", "", "output format: text, json, sarif, github or junit (default github when GITHUB_ACTIONS=true, else text)")
 	fl.StringVarP(&f.out, "output", "o", "", "write the report to this file instead of stdout")
 	fl.StringVar(&f.failOn, "fail-on", "warning", "exit 1 when a finding has at least this severity: info, warning or error")
@@ -135,7 +139,10 @@ func (f checkFlags) inputs(cmd *cobra.Command, root ruleconfig.Settings, args []
 		if err != nil {
 			return nil, usage(err)
 		}
-		in.Prod, in.Settings = f.prod, root
+		if _, err := chartutil.ParseKubeVersion(f.kube); err != nil {
+			return nil, usage(fmt.Errorf("--kube-version %q: %w", f.kube, err))
+		}
+		in.Prod, in.KubeVersion, in.Settings = f.prod, f.kube, root
 		return []check.Input{in}, nil
 	}
 	opts, names, err := f.render.options(args)

@@ -3,6 +3,7 @@
 package check
 
 import (
+	"github.com/doc-search/gitops/tools/chartcheck/internal/config"
 	"github.com/doc-search/gitops/tools/chartcheck/internal/manifest"
 	"github.com/doc-search/gitops/tools/chartcheck/internal/ruleconfig"
 	"github.com/doc-search/gitops/tools/chartcheck/internal/rules"
@@ -16,9 +17,12 @@ type Input struct {
 	// Cluster names the cluster; empty for plain manifests.
 	Cluster string
 	// Prod turns on the rules for production clusters.
-	Prod     bool
-	Objects  []manifest.Object
-	Settings ruleconfig.Settings
+	Prod bool
+	// KubeVersion is the cluster's Kubernetes version ("1.33.0"); empty
+	// means config.DefaultKubeVersion. API version rules compare with it.
+	KubeVersion string
+	Objects     []manifest.Object
+	Settings    ruleconfig.Settings
 }
 
 // Run checks the input and returns every finding that is not suppressed,
@@ -30,7 +34,11 @@ func Run(in Input) []rules.Finding {
 		res := results[i]
 		objs[i] = &rules.Object{Object: o, Typed: res.Typed, SchemaErrors: res.Errors, Unchecked: res.Unchecked}
 	}
-	c := &rules.Cluster{Name: in.Cluster, Prod: in.Prod, Objects: objs}
+	kube := in.KubeVersion
+	if kube == "" {
+		kube = config.DefaultKubeVersion
+	}
+	c := &rules.Cluster{Name: in.Cluster, Prod: in.Prod, KubeVersion: kube, Objects: objs}
 	rs := in.Settings.Rules()
 	active := map[string]bool{}
 	for _, r := range rs {
@@ -42,7 +50,7 @@ func Run(in Input) []rules.Finding {
 	// turned off like any rule.
 	sev := map[string]rules.Severity{}
 	for _, r := range rs {
-		sev[r.ID] = r.Severity
+		sev[r.ID] = r.SeverityIn(in.Prod)
 	}
 	kept := out[:0]
 	for _, f := range out {

@@ -36,7 +36,7 @@ func summarize(fs []rules.Finding) []string {
 
 func TestRun_AnnotationSuppressions(t *testing.T) {
 	objs := load(t, "suppressions.yaml")
-	settings := ruleconfig.Settings{Disable: []string{"pod-security-restricted"}}
+	settings := ruleconfig.Settings{Disable: []string{"pod-security-restricted", "container-root-filesystem-writable", "resources-ephemeral-storage-missing"}}
 	got := summarize(check.Run(check.Input{Objects: objs, Settings: settings}))
 	assert.ElementsMatch(t, []string{
 		// lazy: suppressed, but without a reason.
@@ -76,7 +76,7 @@ func TestRun_ConfigSettingsAndIgnores(t *testing.T) {
 func TestRun_SeverityOverride(t *testing.T) {
 	objs := load(t, "suppressions.yaml")
 	settings := ruleconfig.Settings{
-		Disable:  []string{"pod-security-restricted", "resources-requests-missing"},
+		Disable:  []string{"pod-security-restricted", "resources-requests-missing", "container-root-filesystem-writable", "resources-ephemeral-storage-missing"},
 		Severity: map[string]rules.Severity{"probe-readiness-missing": rules.Info},
 	}
 	// Strip the annotations so the readiness findings show.
@@ -107,4 +107,37 @@ func TestRun_EnableOffByDefaultRule(t *testing.T) {
 	assert.Zero(t, count(off))
 	// lazy's annotation suppresses its own; the other three report.
 	assert.Equal(t, 3, count(on))
+}
+
+// An object with a type error is still read by the other rules: the
+// Service selecting it is not reported as selecting nothing.
+func TestRun_TypeErrorKeepsTheObjectForOtherRules(t *testing.T) {
+	doc := `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, namespace: app}
+spec:
+  replicas: "2"
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      containers: [{name: web, image: example.com/web:1.0.0}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: web, namespace: app}
+spec:
+  selector: {app: web}
+  ports: [{name: http, port: 80}]
+`
+	objs, err := manifest.Parse([]byte(doc), manifest.Source{File: "test.yaml"})
+	require.NoError(t, err)
+	var on []string
+	for _, r := range rules.All() {
+		if r.ID != "schema-invalid" && r.ID != "service-selects-nothing" {
+			on = append(on, r.ID)
+		}
+	}
+	got := summarize(check.Run(check.Input{Objects: objs, Settings: ruleconfig.Settings{Disable: on}}))
+	assert.Equal(t, []string{"schema-invalid Deployment/app/web error"}, got)
 }

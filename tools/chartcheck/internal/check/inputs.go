@@ -23,7 +23,7 @@ func ClusterInput(res *render.Result, root ruleconfig.Settings) (Input, error) {
 	if err != nil {
 		return Input{}, err
 	}
-	return Input{Cluster: res.Cluster, Prod: res.Config.Prod, Objects: res.Objects, Settings: root.Merge(cs)}, nil
+	return Input{Cluster: res.Cluster, Prod: res.Config.Prod, KubeVersion: res.Config.KubeVersion, Objects: res.Objects, Settings: root.Merge(cs)}, nil
 }
 
 // ManifestInput reads plain rendered YAML files as one set of objects, in

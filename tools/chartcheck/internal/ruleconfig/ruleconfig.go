@@ -172,7 +172,7 @@ func (s Settings) Rules() []*rules.Rule {
 		}
 		if sev, ok := s.Severity[r.ID]; ok {
 			cp := *r
-			cp.Severity = sev
+			cp.Severity, cp.ProdSeverity = sev, nil // an explicit grade holds in every cluster
 			r = &cp
 		}
 		out = append(out, r)

@@ -151,6 +151,10 @@ func (c *Cluster) findHPAs() []hpa {
 			}
 			h.cpuUtilization = true // v1 HPAs scale on CPU utilization only
 			out = append(out, h)
+		default:
+			if h, ok := olderHPA(o); ok {
+				out = append(out, h)
+			}
 		}
 	}
 	return out
@@ -216,7 +220,7 @@ type pdb struct {
 func (c *Cluster) pdbs() []pdb {
 	var out []pdb
 	for _, o := range c.ofKind("policy", "PodDisruptionBudget") {
-		if p, ok := o.Typed.(*policyv1.PodDisruptionBudget); ok {
+		if p := pdbV1(o); p != nil {
 			out = append(out, pdb{o, p})
 		}
 	}

@@ -39,14 +39,32 @@ type Finding struct {
 // Cluster is what rules see: every object of one cluster (or of the
 // manifests given together) and the cluster's settings.
 type Cluster struct {
-	Name    string
-	Prod    bool
-	Objects []*Object
+	Name string
+	Prod bool
+	// KubeVersion is the cluster's Kubernetes version, e.g. "1.33.0".
+	KubeVersion string
+	Objects     []*Object
 
 	// current is the rule being run, so report needs no rule argument.
 	current  *Rule
 	findings []Finding
 	idx      *index
+	// memo holds what memoized computed once for several rules.
+	memo map[string]any
+}
+
+// memoized returns f's result, computed once per cluster under key: the
+// lookups several rules share (by kind, by namespace...).
+func memoized[T any](c *Cluster, key string, f func() T) T {
+	if v, ok := c.memo[key]; ok {
+		return v.(T)
+	}
+	if c.memo == nil {
+		c.memo = map[string]any{}
+	}
+	v := f()
+	c.memo[key] = v
+	return v
 }
 
 // Run runs the given rules over the cluster and returns their findings,
@@ -66,7 +84,9 @@ func (c *Cluster) Run(rs []*Rule) []Finding {
 
 // report records a finding of the current rule against o.
 func (c *Cluster) report(o *Object, path, format string, args ...any) {
-	c.findings = append(c.findings, NewFinding(c.current, c.Name, o, path, fmt.Sprintf(format, args...)))
+	f := NewFinding(c.current, c.Name, o, path, fmt.Sprintf(format, args...))
+	f.Severity = c.current.SeverityIn(c.Prod)
+	c.findings = append(c.findings, f)
 }
 
 // NewFinding builds a finding of rule r against o.

@@ -45,9 +45,12 @@ func checkSvcMetricsNoServicemonitor(c *Cluster) {
 		for _, sm := range sms {
 			selected = selected || smSelects(sm.sm, svc)
 		}
-		if !selected {
-			c.report(o, "spec.ports", "Service port %q is meant to be scraped but no ServiceMonitor in the cluster selects the Service", ports[0])
+		// A Prometheus with an annotation-based job scrapes the
+		// annotated Service; a PodMonitor may scrape its pods directly.
+		if selected || (svc.Annotations[ScrapeAnnotation] == "true" && c.annotationScraping()) || c.podMonitored(svc) {
+			continue
 		}
+		c.report(o, "spec.ports", "Service port %q is meant to be scraped but no ServiceMonitor selects the Service, no PodMonitor its pods, and no Prometheus job scrapes by prometheus.io annotations", ports[0])
 	}
 }
 

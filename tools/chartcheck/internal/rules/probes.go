@@ -85,7 +85,9 @@ func checkProbePortUnknown(c *Cluster) {
 			probe *corev1.Probe
 		}{{"readinessProbe", ct.ReadinessProbe}, {"livenessProbe", ct.LivenessProbe}, {"startupProbe", ct.StartupProbe}} {
 			port, field, ok := probePort(p.probe)
-			if !ok || containerHasPort(ct, port) {
+			// A number needs no declaration: the kubelet probes it
+			// whether or not ports lists it. A name must resolve.
+			if !ok || port.Type == intstr.Int || containerHasPort(ct, port) {
 				continue
 			}
 			c.report(w.obj, containerPath(w, false, ct.Name)+"."+p.name+"."+field,

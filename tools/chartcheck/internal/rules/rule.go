@@ -74,7 +74,10 @@ func (s *Severity) UnmarshalText(b []byte) error {
 type Meta struct {
 	ID       string   `yaml:"id" json:"id"`
 	Severity Severity `yaml:"severity" json:"severity"`
-	Category string   `yaml:"category" json:"category"`
+	// ProdSeverity, when set, replaces Severity in clusters marked prod:
+	// a rule can be advice in a development cluster and a defect in prod.
+	ProdSeverity *Severity `yaml:"prodSeverity" json:"prodSeverity,omitempty"`
+	Category     string    `yaml:"category" json:"category"`
 	// Scope says which objects the rule looks at, for people.
 	Scope       string `yaml:"scope" json:"scope"`
 	Description string `yaml:"description" json:"description"`
@@ -84,6 +87,14 @@ type Meta struct {
 	// Suppression marks the rules the suppression step reports, which
 	// have no check function of their own.
 	Suppression bool `yaml:"suppression" json:"-"`
+}
+
+// SeverityIn is the rule's severity in a prod cluster or another one.
+func (m Meta) SeverityIn(prod bool) Severity {
+	if prod && m.ProdSeverity != nil {
+		return *m.ProdSeverity
+	}
+	return m.Severity
 }
 
 // Rule is a rule's metadata and its check.

@@ -91,7 +91,7 @@ func TestRules_PassAndFailFixtures(t *testing.T) {
 // TestRules_ProdRulesNeedProdCluster checks that the prod-only rules stay
 // quiet on their fail fixtures outside prod clusters.
 func TestRules_ProdRulesNeedProdCluster(t *testing.T) {
-	for _, id := range []string{"image-digest-required-prod", "prod-replicas-no-spread"} {
+	for _, id := range []string{"image-digest-required-prod", "prod-replicas-no-spread", "prod-replicas-no-pdb", "networkpolicy-pods-uncovered"} {
 		t.Run(id, func(t *testing.T) {
 			assert.Empty(t, runRule(t, id, filepath.Join("testdata", id, "fail.yaml"), false))
 		})
@@ -135,4 +135,12 @@ func TestParseSeverity_RejectsUnknownNames(t *testing.T) {
 		require.NoError(t, err)
 		assert.Equal(t, tc.want, got)
 	}
+}
+
+func allRules() []string {
+	var out []string
+	for _, r := range rules.All() {
+		out = append(out, r.ID)
+	}
+	return out
 }

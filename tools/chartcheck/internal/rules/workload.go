@@ -82,7 +82,9 @@ func asWorkload(o *Object) *workload {
 			w.replicas = &n
 		}
 	default:
-		return nil
+		if w = olderWorkload(o, w); w == nil {
+			return nil
+		}
 	}
 	if isHook(o) {
 		w.hook, w.longRunning = true, false

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"hash/maphash"
+	"reflect"
 	"slices"
 	"sort"
 	"strings"
@@ -160,13 +161,23 @@ func decodeTyped(s *runtime.Scheme, gvk schema.GroupVersionKind, raw []byte) Res
 		return Result{Errors: []string{err.Error()}}
 	}
 	strictErrs, err := kjson.UnmarshalStrict(raw, obj)
+	var typeErrs []string
 	if err != nil {
-		return Result{Errors: []string{cleanDecodeError(err)}}
+		// A type error: name every one, and decode the rest so that
+		// the object's other rules still run on what could be read.
+		cleaned, errs, ok := dropTypeErrors(raw, reflect.TypeOf(obj))
+		if !ok || len(errs) == 0 {
+			return Result{Errors: []string{cleanDecodeError(err)}}
+		}
+		if obj, err = s.New(gvk); err != nil {
+			return Result{Errors: []string{err.Error()}}
+		}
+		if strictErrs, err = kjson.UnmarshalStrict(cleaned, obj); err != nil {
+			return Result{Errors: append(errs, cleanDecodeError(err))}
+		}
+		typeErrs = errs
 	}
-	if len(strictErrs) == 0 {
-		return Result{Typed: obj}
-	}
-	res := Result{Typed: obj}
+	res := Result{Typed: obj, Errors: typeErrs}
 	for _, e := range strictErrs {
 		res.Errors = append(res.Errors, e.Error())
 	}

@@ -35,3 +35,41 @@ func TestValidateAll_RepeatedObjectsGetTheSameResult(t *testing.T) {
 	assert.True(t, res[3].Unchecked)
 	assert.Nil(t, res[3].Typed)
 }
+
+// Every type error of an object is reported at once, with list indices,
+// beside its unknown fields, and the rest of the object is still decoded.
+func TestValidateAll_EveryTypeErrorInOnePass(t *testing.T) {
+	data := `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, namespace: app}
+spec:
+  replicas: two
+  replica: 3
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      containers:
+        - name: web
+          image: example.com/web:1.0.0
+          ports: [{name: http, containerPort: "8080"}, {name: metrics, containerPort: 8000}]
+          resources: {requests: {cpu: lots}}
+          readinessProbe: {httpGet: {port: http, path: /readyz}, periodSeconds: 10}
+`
+	objs, err := manifest.Parse([]byte(data), manifest.Source{File: "x.yaml"})
+	require.NoError(t, err)
+	res := ValidateAll(objs)
+	require.Len(t, res, 1)
+	assert.Equal(t, []string{
+		`field spec.replicas: cannot decode string "two": want int32`,
+		`field spec.template.spec.containers[0].ports[0].containerPort: cannot decode string "8080": want int32`,
+		`field spec.template.spec.containers[0].resources.requests.cpu: quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'`,
+		`unknown field "spec.replica"`,
+	}, res[0].Errors)
+	d, ok := res[0].Typed.(*appsv1.Deployment)
+	require.True(t, ok, "the rest of the object is decoded")
+	assert.Equal(t, map[string]string{"app": "web"}, d.Spec.Template.Labels)
+	require.Len(t, d.Spec.Template.Spec.Containers, 1)
+	assert.Equal(t, int32(8000), d.Spec.Template.Spec.Containers[0].Ports[1].ContainerPort)
+	assert.Equal(t, int32(10), d.Spec.Template.Spec.Containers[0].ReadinessProbe.PeriodSeconds)
+}
