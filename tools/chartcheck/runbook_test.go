@@ -46,7 +46,11 @@ func TestRunbook_AddAClusterChecksClean(t *testing.T) {
 		}
 		return os.WriteFile(path, []byte(strings.ReplaceAll(string(data), "/clusters/prod/", "/clusters/staging/")), 0o644)
 	}))
-	require.NoError(t, os.Remove(filepath.Join(staging, "chartcheck.yaml")))
+	settings := filepath.Join(staging, "chartcheck.yaml")
+	data, err = os.ReadFile(settings)
+	require.NoError(t, err)
+	require.Contains(t, string(data), "prod: true\n")
+	require.NoError(t, os.WriteFile(settings, []byte(strings.Replace(string(data), "prod: true\n", "", 1)), 0o644))
 	write("clusters/staging/doc-search/values.yaml", "replicaCount: 2\n")
 	write("clusters/staging/doc-search/image.yaml", "image:\n  tag: \"1.0.0-build.1\"\n  digest: \"\"\n")
 	write("argocd/root/staging/kustomization.yaml", `
