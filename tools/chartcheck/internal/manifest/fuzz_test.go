@@ -2,6 +2,7 @@ package manifest
 
 import (
 	"bytes"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -118,7 +119,7 @@ func TestMarshalYAML_SameAsSigsYAML(t *testing.T) {
 	tests := map[string]map[string]any{
 		"go ints":         {"a": 1, "b": int32(2), "c": int64(-3)},
 		"nil collections": {"a": []any(nil), "b": map[string]any(nil), "c": nil},
-		"floats":          {"a": 1.5, "b": 2.0, "c": 1e21, "d": 1e-7, "e": -0.0},
+		"floats":          {"a": 1.5, "b": 2.0, "c": 1e21, "d": 1e-7, "e": math.Copysign(0, -1)},
 		"odd strings":     {"yes": "yes", "n": "1", "e": "", "x": "a: b", "u": "\xff"},
 		"nested":          {"spec": map[string]any{"list": []any{map[string]any{"k": "v"}, "s", int64(1)}}},
 		"other types":     {"a": []string{"x"}, "b": uint8(3)},

@@ -260,18 +260,26 @@ func jsonValue(y any) (any, error) {
 }
 
 // jsonFloat is a float after encoding/json wrote it and unstructured read
-// it back: an int64 when the text is an integer that fits.
+// it back: an int64 when the text is an integer that fits, else the float.
+// The integer comes from the text, not from the float: json writes the
+// shortest digits that read back as the same float, so beyond 2^53 the
+// text (100000000000008020) is not the float's exact value
+// (100000000000008016).
 func jsonFloat(f float64) (any, error) {
 	if math.IsInf(f, 0) || math.IsNaN(f) {
 		return nil, &json.UnsupportedValueError{Value: reflect.ValueOf(f), Str: strconv.FormatFloat(f, 'g', -1, 64)}
 	}
-	// encoding/json's format: plain digits unless the exponent is large or small.
+	// encoding/json's format: exponent notation, which never reads back
+	// as an integer, when the exponent is large or small.
 	abs := math.Abs(f)
 	if abs != 0 && (abs < 1e-6 || abs >= 1e21) {
 		return f, nil
 	}
-	if f == math.Trunc(f) && f >= -(1<<63) && f < 1<<63 {
-		return int64(f), nil
+	if f != math.Trunc(f) {
+		return f, nil
+	}
+	if i, err := strconv.ParseInt(strconv.FormatFloat(f, 'f', -1, 64), 10, 64); err == nil {
+		return i, nil
 	}
 	return f, nil
 }
