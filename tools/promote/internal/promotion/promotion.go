@@ -31,6 +31,9 @@ const imageFile = "doc-search/image.yaml"
 var (
 	subjectPattern     = regexp.MustCompile(`^Promote doc-search (\S+) to (\S+)$`)
 	clusterNamePattern = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`)
+	// A source commit goes into a trailer line: anything but a hash could
+	// end the line and forge another trailer (an Image-Digest).
+	commitHashPattern = regexp.MustCompile(`^[0-9a-f]{4,64}$`)
 )
 
 // ImagePath is the repository-relative path of a cluster's image file.
@@ -64,6 +67,9 @@ type SetRequest struct {
 func (p Promoter) Set(req SetRequest) (Result, error) {
 	if err := req.Image.Validate(); err != nil {
 		return Result{}, err
+	}
+	if req.SourceCommit != "" && !commitHashPattern.MatchString(req.SourceCommit) {
+		return Result{}, fmt.Errorf("source commit %q: want a commit hash (4 to 64 lowercase hex digits)", req.SourceCommit)
 	}
 	current, err := p.read(req.Cluster)
 	if err != nil {
