@@ -251,6 +251,9 @@ func jsonValue(y any) (any, error) {
 			if err != nil {
 				return nil, err
 			}
+			if prev, dup := out[key]; dup && !reflect.DeepEqual(prev, c) {
+				return nil, newKeyCollisionError(v, k, key)
+			}
 			out[key] = c
 		}
 		return out, nil
@@ -282,6 +285,43 @@ func jsonFloat(f float64) (any, error) {
 		return i, nil
 	}
 	return f, nil
+}
+
+// KeyCollisionError is a mapping with two keys that are different in YAML
+// but the same string in JSON (0 and .0, or 1 and "1"), holding different
+// values. sigs.k8s.io/yaml keeps whichever its walk over a Go map meets
+// last, so Argo CD would apply either value from one run to the next:
+// chartcheck refuses the document rather than check one of them.
+type KeyCollisionError struct {
+	Key  string // the JSON key
+	YAML [2]string
+}
+
+func (e *KeyCollisionError) Error() string {
+	return fmt.Sprintf("keys %s and %s are both %q in JSON and hold different values: Argo CD would apply either one; keep one key", e.YAML[0], e.YAML[1], e.Key)
+}
+
+func newKeyCollisionError(m map[any]any, k any, key string) *KeyCollisionError {
+	e := &KeyCollisionError{Key: key, YAML: [2]string{yamlKey(k)}}
+	var others []string
+	for other := range m {
+		if s, err := jsonKey(other, nil); err == nil && s == key && other != k {
+			others = append(others, yamlKey(other))
+		}
+	}
+	sort.Strings(others)
+	e.YAML[1] = others[0]
+	sort.Strings(e.YAML[:])
+	return e
+}
+
+// yamlKey names a decoded YAML key with its type: the JSON key alone
+// cannot tell two colliding keys apart.
+func yamlKey(k any) string {
+	if s, ok := k.(string); ok {
+		return strconv.Quote(s)
+	}
+	return fmt.Sprintf("%v (%T)", k, k)
 }
 
 // jsonKey is sigs.k8s.io/yaml's string form of a YAML map key.
