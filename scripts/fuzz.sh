@@ -1,9 +1,8 @@
 #!/usr/bin/env bash
 # Runs every fuzz target of the module, one after the other, each for
 # FUZZTIME (default 30s): what a person runs before a release. Targets are
-# found, not listed: every package with test files is asked for its
-# `func Fuzz...` with `go test -list`, so a new service's targets run as
-# soon as they exist. The first finding stops the run, naming the package
+# found, not listed: every `func Fuzz...` in the module's test files, so a
+# new service's targets run as soon as they exist. The first finding stops the run, naming the package
 # and target; the failing input is left under the package's testdata/fuzz/
 # for a fix and a commit as a seed (plain `go test`, and so CI, runs the
 # committed seeds). At the end a table gives each target's executions per
@@ -27,30 +26,22 @@ if [[ -n "${FUZZPARALLEL:-}" ]]; then
 	parallel=(-parallel "$FUZZPARALLEL")
 fi
 
-# Packages whose test files declare a fuzz target; go test -list then
-# reads the names as the compiler sees them (build tags included).
-# shellcheck disable=SC2016 # a Go template, not a shell expansion
-mapfile -t candidates < <(
-	"$GO" list -f '{{$d := .Dir}}{{.ImportPath}}{{range .TestGoFiles}} {{$d}}/{{.}}{{end}}{{range .XTestGoFiles}} {{$d}}/{{.}}{{end}}' ./... |
-		while read -r pkg files; do
-			# shellcheck disable=SC2086 # files is a list of paths without spaces
-			if [[ -n "$files" ]] && grep -q '^func Fuzz' $files; then
-				echo "$pkg"
-			fi
-		done
-)
+# Every `func FuzzX(f *testing.F)` in the test files go list names for each
+# package: the files the go tool compiles for this platform and build tags,
+# read without compiling them (go test -list would build every test binary
+# once more before the fuzzing builds its own).
 targets=() all=()
-for pkg in "${candidates[@]}"; do
+# shellcheck disable=SC2016 # a Go template, not a shell expansion
+while read -r pkg files; do
+	[[ -n "$files" ]] || continue
+	# shellcheck disable=SC2086 # files is a list of paths without spaces
 	while read -r name; do
-		if [[ "$name" != Fuzz* ]]; then
-			continue
-		fi
 		all+=("${pkg##*/}.$name")
 		if [[ "${pkg##*/}.$name" =~ $FUZZ ]]; then
 			targets+=("$pkg $name")
 		fi
-	done < <("$GO" test -list '^Fuzz' "$pkg")
-done
+	done < <(sed -nE 's/^func (Fuzz[A-Za-z0-9_]*)\([A-Za-z_][A-Za-z0-9_]* \*testing\.F\).*/\1/p' $files | sort -u)
+done < <("$GO" list -f '{{$d := .Dir}}{{.ImportPath}}{{range .TestGoFiles}} {{$d}}/{{.}}{{end}}{{range .XTestGoFiles}} {{$d}}/{{.}}{{end}}' ./...)
 if ((${#targets[@]} == 0)); then
 	echo "fuzz: no fuzz target matches FUZZ=$FUZZ; the module has: ${all[*]}" >&2
 	exit 1
