@@ -27,7 +27,7 @@ func sameAsReference(t *testing.T, data []byte) {
 		require.Error(t, err, "the libraries refuse this input: %v", refErr)
 		return
 	}
-	var collision *KeyCollisionError
+	var collision *keyCollisionError
 	if errors.As(err, &collision) {
 		// Parse refuses what the libraries read at random: they must
 		// then give different objects for the same bytes. Go's map

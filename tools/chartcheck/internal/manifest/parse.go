@@ -287,22 +287,22 @@ func jsonFloat(f float64) (any, error) {
 	return f, nil
 }
 
-// KeyCollisionError is a mapping with two keys that are different in YAML
+// keyCollisionError is a mapping with two keys that are different in YAML
 // but the same string in JSON (0 and .0, or 1 and "1"), holding different
 // values. sigs.k8s.io/yaml keeps whichever its walk over a Go map meets
 // last, so Argo CD would apply either value from one run to the next:
 // chartcheck refuses the document rather than check one of them.
-type KeyCollisionError struct {
+type keyCollisionError struct {
 	Key  string // the JSON key
 	YAML [2]string
 }
 
-func (e *KeyCollisionError) Error() string {
+func (e *keyCollisionError) Error() string {
 	return fmt.Sprintf("keys %s and %s are both %q in JSON and hold different values: Argo CD would apply either one; keep one key", e.YAML[0], e.YAML[1], e.Key)
 }
 
-func newKeyCollisionError(m map[any]any, k any, key string) *KeyCollisionError {
-	e := &KeyCollisionError{Key: key, YAML: [2]string{yamlKey(k)}}
+func newKeyCollisionError(m map[any]any, k any, key string) *keyCollisionError {
+	e := &keyCollisionError{Key: key, YAML: [2]string{yamlKey(k)}}
 	var others []string
 	for other := range m {
 		if s, err := jsonKey(other, nil); err == nil && s == key && other != k {
