@@ -56,13 +56,15 @@ for t in "${targets[@]}"; do
 	echo "== $pkg $name"
 	if ! "$GO" test -run '^$' -fuzz "^${name}\$" -fuzztime "$FUZZTIME" -fuzzminimizetime "$FUZZMINIMIZETIME" \
 		"${parallel[@]}" "$pkg" 2>&1 | tee "$log"; then
-		echo "fuzz: FAIL: $pkg $name found a failing input (see above; it is saved under the package's testdata/fuzz/$name/)" >&2
+		echo "fuzz: FAIL: $pkg $name (see above: a failing input is saved under the package's testdata/fuzz/$name/)" >&2
 		exit 1
 	fi
-	# The fuzzer's last status line: "fuzz: elapsed: 30s, execs: 1234 (41/sec), ...".
-	last=$(grep -E '^fuzz: elapsed: [0-9]+s, execs: [0-9]+' "$log" | tail -n 1 || true)
-	if [[ "$last" =~ elapsed:\ ([0-9]+)s,\ execs:\ ([0-9]+) ]] && ((BASH_REMATCH[1] > 0)); then
-		summary+=("$(printf '%-60s %10d execs %8d/s' "$pkg.$name" "${BASH_REMATCH[2]}" $((BASH_REMATCH[2] / BASH_REMATCH[1])))")
+	# The fuzzer's last status line: "fuzz: elapsed: 1m30s, execs: 1234 (41/sec), ...".
+	last=$(grep -E '^fuzz: elapsed: [0-9hms]+, execs: [0-9]+' "$log" | tail -n 1 || true)
+	if [[ "$last" =~ elapsed:\ (([0-9]+)h)?(([0-9]+)m)?([0-9]+)s,\ execs:\ ([0-9]+) ]]; then
+		secs=$((${BASH_REMATCH[2]:-0} * 3600 + ${BASH_REMATCH[4]:-0} * 60 + BASH_REMATCH[5]))
+		execs=${BASH_REMATCH[6]}
+		summary+=("$(printf '%-60s %10d execs in %5ds %8d/s' "$pkg.$name" "$execs" "$secs" $((execs / (secs > 0 ? secs : 1))))")
 	else
 		summary+=("$(printf '%-60s %s' "$pkg.$name" "no executions reported")")
 	fi

@@ -19,9 +19,9 @@ const fuzzDigest = "sha256:0123456789abcdef0123456789abcdef0123456789abcdef01234
 // source commits into a real git repository and reads the commit back as
 // Copy and Status do: a promotion that succeeds must read back exactly as
 // written (subject, Build, Image-Digest and Source-Commit trailers), or a
-// value could forge or hide another trailer. Each execution runs git a few
-// times (about ten executions a second); seeds are in
-// testdata/fuzz/FuzzSet_TrailersReadBack.
+// value could forge or hide another trailer. An input that passes
+// validation runs git a few times; most mutations do not get that far.
+// Seeds are in testdata/fuzz/FuzzSet_TrailersReadBack.
 func FuzzSet_TrailersReadBack(f *testing.F) {
 	if _, err := exec.LookPath("git"); err != nil {
 		f.Skip("git is not installed")
