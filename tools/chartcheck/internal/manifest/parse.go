@@ -1,10 +1,13 @@
 package manifest
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"hash/maphash"
+	"io"
 	"math"
 	"reflect"
 	"runtime"
@@ -18,6 +21,7 @@ import (
 	yaml "go.yaml.in/yaml/v2"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	k8sruntime "k8s.io/apimachinery/pkg/runtime"
+	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 )
 
 // Parse reads a multi-document YAML stream into objects, recording the line
@@ -402,6 +406,9 @@ func (e separatorError) Error() string { return "invalid Yaml document separator
 // documents share data's memory: the reader copies every line, and on large
 // manifests that was most of the splitting time.
 func splitDocuments(data []byte) ([]document, error) {
+	if len(data)-(bytes.LastIndexByte(data, '\n')+1) >= readerBufferSize {
+		return readerSplit(data)
+	}
 	if bytes.Contains(data, []byte("\r\n")) {
 		data = bytes.ReplaceAll(data, []byte("\r\n"), []byte("\n"))
 	}
@@ -444,4 +451,36 @@ func splitDocuments(data []byte) ([]document, error) {
 		docs = append(docs, cur)
 	}
 	return docs, nil
+}
+
+// readerBufferSize is the buffer of the bufio.Reader Argo CD hands the
+// YAMLReader (bufio's default, 4096 bytes).
+const readerBufferSize = 4096
+
+// readerSplit splits with apimachinery's YAMLReader itself, for a stream
+// whose last line has no "\n" and fills the reader's buffer: then the
+// reader can meet the end of the stream inside that line and drop it (a
+// 4,096-byte single-line stream gives no document at all), which only the
+// reader reproduces.
+func readerSplit(data []byte) ([]document, error) {
+	var docs []document
+	r := utilyaml.NewYAMLReader(bufio.NewReaderSize(bytes.NewReader(data), readerBufferSize))
+	lineNo := 0
+	for {
+		chunk, err := r.Read()
+		if errors.Is(err, io.EOF) {
+			return docs, nil
+		}
+		if err != nil {
+			return nil, fmt.Errorf("after line %d: %w", lineNo, err)
+		}
+		d := document{data: chunk}
+		for i, l := range strings.Split(strings.TrimSuffix(string(chunk), "\n"), "\n") {
+			if t := strings.TrimSpace(l); d.line == 0 && t != "" && !strings.HasPrefix(t, "#") && !strings.HasPrefix(l, "---") {
+				d.line = lineNo + i + 1
+			}
+		}
+		lineNo += strings.Count(string(chunk), "\n") + 1 // the reader drops the "---" line
+		docs = append(docs, d)
+	}
 }
