@@ -103,6 +103,12 @@ bench:
 bench-render: deps
 	bash bench/render.sh
 
+.PHONY: fuzz
+FUZZTIME ?= 30s
+## fuzz: every fuzz target in the module for FUZZTIME each (default 30s); stops at the first finding
+fuzz:
+	FUZZTIME=$(FUZZTIME) bash scripts/fuzz.sh
+
 .PHONY: loadtest
 ## loadtest: doc-search at full scale under wrk (corpus generated once into .cache/corpus), beside an empty handler
 loadtest:

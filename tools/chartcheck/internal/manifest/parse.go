@@ -1,10 +1,13 @@
 package manifest
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"hash/maphash"
+	"io"
 	"math"
 	"reflect"
 	"runtime"
@@ -18,6 +21,7 @@ import (
 	yaml "go.yaml.in/yaml/v2"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	k8sruntime "k8s.io/apimachinery/pkg/runtime"
+	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 )
 
 // Parse reads a multi-document YAML stream into objects, recording the line
@@ -251,6 +255,9 @@ func jsonValue(y any) (any, error) {
 			if err != nil {
 				return nil, err
 			}
+			if prev, dup := out[key]; dup && !reflect.DeepEqual(prev, c) {
+				return nil, newKeyCollisionError(v, k, key)
+			}
 			out[key] = c
 		}
 		return out, nil
@@ -260,20 +267,65 @@ func jsonValue(y any) (any, error) {
 }
 
 // jsonFloat is a float after encoding/json wrote it and unstructured read
-// it back: an int64 when the text is an integer that fits.
+// it back: an int64 when the text is an integer that fits, else the float.
+// The integer comes from the text, not from the float: json writes the
+// shortest digits that read back as the same float, so beyond 2^53 the
+// text (100000000000008020) is not the float's exact value
+// (100000000000008016).
 func jsonFloat(f float64) (any, error) {
 	if math.IsInf(f, 0) || math.IsNaN(f) {
 		return nil, &json.UnsupportedValueError{Value: reflect.ValueOf(f), Str: strconv.FormatFloat(f, 'g', -1, 64)}
 	}
-	// encoding/json's format: plain digits unless the exponent is large or small.
+	// encoding/json's format: exponent notation, which never reads back
+	// as an integer, when the exponent is large or small.
 	abs := math.Abs(f)
 	if abs != 0 && (abs < 1e-6 || abs >= 1e21) {
 		return f, nil
 	}
-	if f == math.Trunc(f) && f >= -(1<<63) && f < 1<<63 {
-		return int64(f), nil
+	if f != math.Trunc(f) {
+		return f, nil
+	}
+	if i, err := strconv.ParseInt(strconv.FormatFloat(f, 'f', -1, 64), 10, 64); err == nil {
+		return i, nil
 	}
 	return f, nil
+}
+
+// keyCollisionError is a mapping with two keys that are different in YAML
+// but the same string in JSON (0 and .0, or 1 and "1"), holding different
+// values. sigs.k8s.io/yaml keeps whichever its walk over a Go map meets
+// last, so Argo CD would apply either value from one run to the next:
+// chartcheck refuses the document rather than check one of them.
+type keyCollisionError struct {
+	Key  string // the JSON key
+	YAML [2]string
+}
+
+func (e *keyCollisionError) Error() string {
+	return fmt.Sprintf("keys %s and %s are both %q in JSON and hold different values: Argo CD would apply either one; keep one key", e.YAML[0], e.YAML[1], e.Key)
+}
+
+func newKeyCollisionError(m map[any]any, k any, key string) *keyCollisionError {
+	e := &keyCollisionError{Key: key, YAML: [2]string{yamlKey(k)}}
+	var others []string
+	for other := range m {
+		if s, err := jsonKey(other, nil); err == nil && s == key && other != k {
+			others = append(others, yamlKey(other))
+		}
+	}
+	sort.Strings(others)
+	e.YAML[1] = others[0]
+	sort.Strings(e.YAML[:])
+	return e
+}
+
+// yamlKey names a decoded YAML key with its type: the JSON key alone
+// cannot tell two colliding keys apart.
+func yamlKey(k any) string {
+	if s, ok := k.(string); ok {
+		return strconv.Quote(s)
+	}
+	return fmt.Sprintf("%v (%T)", k, k)
 }
 
 // jsonKey is sigs.k8s.io/yaml's string form of a YAML map key.
@@ -354,6 +406,9 @@ func (e separatorError) Error() string { return "invalid Yaml document separator
 // documents share data's memory: the reader copies every line, and on large
 // manifests that was most of the splitting time.
 func splitDocuments(data []byte) ([]document, error) {
+	if len(data)-(bytes.LastIndexByte(data, '\n')+1) >= readerBufferSize {
+		return readerSplit(data)
+	}
 	if bytes.Contains(data, []byte("\r\n")) {
 		data = bytes.ReplaceAll(data, []byte("\r\n"), []byte("\n"))
 	}
@@ -396,4 +451,36 @@ func splitDocuments(data []byte) ([]document, error) {
 		docs = append(docs, cur)
 	}
 	return docs, nil
+}
+
+// readerBufferSize is the buffer of the bufio.Reader Argo CD hands the
+// YAMLReader (bufio's default, 4096 bytes).
+const readerBufferSize = 4096
+
+// readerSplit splits with apimachinery's YAMLReader itself, for a stream
+// whose last line has no "\n" and fills the reader's buffer: then the
+// reader can meet the end of the stream inside that line and drop it (a
+// 4,096-byte single-line stream gives no document at all), which only the
+// reader reproduces.
+func readerSplit(data []byte) ([]document, error) {
+	var docs []document
+	r := utilyaml.NewYAMLReader(bufio.NewReaderSize(bytes.NewReader(data), readerBufferSize))
+	lineNo := 0
+	for {
+		chunk, err := r.Read()
+		if errors.Is(err, io.EOF) {
+			return docs, nil
+		}
+		if err != nil {
+			return nil, fmt.Errorf("after line %d: %w", lineNo, err)
+		}
+		d := document{data: chunk}
+		for i, l := range strings.Split(strings.TrimSuffix(string(chunk), "\n"), "\n") {
+			if t := strings.TrimSpace(l); d.line == 0 && t != "" && !strings.HasPrefix(t, "#") && !strings.HasPrefix(l, "---") {
+				d.line = lineNo + i + 1
+			}
+		}
+		lineNo += strings.Count(string(chunk), "\n") + 1 // the reader drops the "---" line
+		docs = append(docs, d)
+	}
 }

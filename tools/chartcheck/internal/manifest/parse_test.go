@@ -65,6 +65,10 @@ func TestParse_ErrorsNameFileAndLine(t *testing.T) {
 		"bad yaml":   {data: "a: [1,\n", want: "bad.yaml: parsing YAML"},
 		"scalar doc": {data: "---\nhello\n", want: "bad.yaml:2: document is a !!str"},
 		"no kind":    {data: "apiVersion: v1\nmetadata: {name: x}\n", want: "bad.yaml:1:"},
+		"colliding keys": {
+			data: "---\nkind: ConfigMap\ndata:\n  1: a\n  \"1\": b\n",
+			want: `bad.yaml: parsing YAML (document at line 2): keys "1" and 1 (int) are both "1" in JSON`,
+		},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {

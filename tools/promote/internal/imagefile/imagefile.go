@@ -5,11 +5,15 @@ package imagefile
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
+	"io"
 	"os"
+	"reflect"
 	"regexp"
 	"strings"
 
+	yamlv3 "gopkg.in/yaml.v3"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 
 	"github.com/doc-search/gitops/tools/promote/internal/imagetag"
@@ -129,7 +133,44 @@ func Update(data []byte, img Image) ([]byte, error) {
 	if err != nil || got != img {
 		return nil, fmt.Errorf("rewriting the image file did not give tag %q digest %q back (got %+v, %v)", img.Tag, img.Digest, got, err)
 	}
+	// The encoder can change what it does not understand (a null key
+	// became ""): refuse rather than lose a person's value.
+	before, err := valuesBesideImage(data)
+	if err != nil {
+		return nil, fmt.Errorf("parsing YAML: %w", err)
+	}
+	after, err := valuesBesideImage(out)
+	if err != nil || !reflect.DeepEqual(before, after) {
+		return nil, fmt.Errorf("rewriting the image file would change values other than image.tag and image.digest: set them by hand")
+	}
 	return out, nil
+}
+
+// valuesBesideImage decodes every document of data, leaving out image.tag
+// and image.digest of the first.
+func valuesBesideImage(data []byte) ([]any, error) {
+	dec := yamlv3.NewDecoder(bytes.NewReader(data))
+	var docs []any
+	for {
+		var v any
+		err := dec.Decode(&v)
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return nil, err
+		}
+		docs = append(docs, v)
+	}
+	if len(docs) > 0 {
+		if m, ok := docs[0].(map[string]any); ok {
+			if image, ok := m["image"].(map[string]any); ok {
+				delete(image, "tag")
+				delete(image, "digest")
+			}
+		}
+	}
+	return docs, nil
 }
 
 type edit struct {

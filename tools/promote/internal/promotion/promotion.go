@@ -121,6 +121,8 @@ func (p Promoter) Set(req SetRequest) (Result, error) {
 	if rev == "" {
 		rev = "HEAD"
 	}
+	// The trailer gets the resolved full hash, never the text given: a value
+	// with a newline could otherwise forge another trailer (an Image-Digest).
 	source, err := p.Repo.ResolveCommit(rev)
 	if err != nil {
 		return Result{}, fmt.Errorf("--source-commit: %w", err)
