@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strconv"
 	"testing"
 
@@ -96,7 +97,13 @@ func FuzzHandler(f *testing.F) {
 			assert.Equal(t, http.StatusNotFound, res.StatusCode)
 			return
 		}
-		params := req.URL.Query()
+		// A badly encoded query string and a repeated q are refused, never
+		// read as something else.
+		params, perr := url.ParseQuery(req.URL.RawQuery)
+		if perr != nil || len(params["q"]) > 1 {
+			assert.Equal(t, http.StatusBadRequest, res.StatusCode, "body %s", body)
+			return
+		}
 		q, err := query.Parse(params.Get("q"), params.Has("q"), lim)
 		if err != nil {
 			assert.Equal(t, http.StatusBadRequest, res.StatusCode)
