@@ -57,7 +57,10 @@ require (
 	sigs.k8s.io/yaml v1.5.0
 )
 
-require go.opentelemetry.io/otel/sdk/metric v1.36.0 // indirect
+require (
+	github.com/google/go-containerregistry v0.22.1 // indirect
+	go.opentelemetry.io/otel/sdk/metric v1.36.0 // indirect
+)
 
 require (
 	cel.dev/expr v0.23.0 // indirect
@@ -199,11 +202,11 @@ require (
 	github.com/santhosh-tekuri/jsonschema/v6 v6.0.2
 	github.com/sergi/go-diff v1.3.2-0.20230802210424-5b0b94c5c0d3 // indirect
 	github.com/shopspring/decimal v1.4.0 // indirect
-	github.com/sirupsen/logrus v1.9.3 // indirect
+	github.com/sirupsen/logrus v1.9.4 // indirect
 	github.com/skeema/knownhosts v1.3.0 // indirect
 	github.com/spf13/cast v1.7.0 // indirect
-	github.com/spf13/cobra v1.9.1
-	github.com/spf13/pflag v1.0.7 // indirect
+	github.com/spf13/cobra v1.10.2
+	github.com/spf13/pflag v1.0.10 // indirect
 	github.com/stoewer/go-strcase v1.3.0 // indirect
 	github.com/tonistiigi/go-csvvalue v0.0.0-20240710180619-ddb21b71c0b4 // indirect
 	github.com/vmihailenco/go-tinylfu v0.2.2 // indirect
