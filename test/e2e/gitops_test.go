@@ -13,6 +13,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	policyv1 "k8s.io/api/policy/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -128,7 +129,7 @@ func TestGitOps_MinikubeFollowsMain(t *testing.T) {
 		// Readiness gives up after 2 x 5 s; a 20 s start is inside a 60 s
 		// startup budget, so the Pod must become Ready without a restart.
 		e.setStartup(repo, "20s", 60)
-		d := e.deployment(ns, release)
+		d := e.waitStartupDelay(ns, "20s")
 		e.waitFor("the slow Pod Ready", 2*time.Minute, func() (bool, string) {
 			d = e.deployment(ns, release)
 			return rolloutState(d) == "", rolloutState(d)
@@ -142,6 +143,7 @@ func TestGitOps_MinikubeFollowsMain(t *testing.T) {
 		// A 40 s start against a 10 s budget: the kubelet restarts it, and the
 		// old Pod keeps serving (maxUnavailable 0).
 		e.setStartup(repo, "40s", 10)
+		e.waitStartupDelay(ns, "40s")
 		var slow []corev1.Pod
 		e.waitFor("a restart of the Pod over budget", 2*time.Minute, func() (bool, string) {
 			slow = e.newestPods(ns, e.deployment(ns, release))
@@ -188,6 +190,23 @@ func (e *env) setStartup(repo *gitRepo, delay string, maxSeconds int) {
 	repo.commitAll(fmt.Sprintf("Start-up delay %q, budget %ds", delay, maxSeconds))
 	repo.push()
 	e.refresh(release)
+}
+
+// waitStartupDelay waits until Argo CD has applied the start-up delay to
+// the Deployment's template.
+func (e *env) waitStartupDelay(ns, delay string) *appsv1.Deployment {
+	e.t.Helper()
+	var d *appsv1.Deployment
+	e.waitFor("DOCSEARCH_STARTUP_DELAY="+delay+" in the Deployment", time.Minute, func() (bool, string) {
+		d = e.deployment(ns, release)
+		for _, env := range d.Spec.Template.Spec.Containers[0].Env {
+			if env.Name == "DOCSEARCH_STARTUP_DELAY" {
+				return env.Value == delay, env.Value
+			}
+		}
+		return false, "no DOCSEARCH_STARTUP_DELAY"
+	})
+	return d
 }
 
 // podReadyAfter is how long after its creation the Pod became Ready.

@@ -251,7 +251,11 @@ func (s *Stack) startAPIServer(ctx context.Context) error {
 		}
 		s.tokens[name] = token
 		c := components[name]
-		fmt.Fprintf(&tokens, "%s,%s,%d,%q\n", token, c.user, i+1, c.groups)
+		fmt.Fprintf(&tokens, "%s,%s,%d", token, c.user, i+1)
+		if c.groups != "" {
+			fmt.Fprintf(&tokens, ",%q", c.groups)
+		}
+		tokens.WriteString("\n")
 	}
 	token := s.tokens["admin"]
 	files := map[string][]byte{
