@@ -448,8 +448,9 @@ func (s *Stack) cleanHost() {
 	}
 }
 
-// forEachCgroupHierarchy calls fn with the root of each mounted cgroup v1
-// hierarchy (or the unified one on cgroup v2).
+// forEachCgroupHierarchy calls fn with the root of each mounted cgroup
+// hierarchy (v1 and, on a hybrid host, the unified one; or the one tree of
+// cgroup v2).
 func forEachCgroupHierarchy(fn func(dir string) error) error {
 	if _, err := os.Stat("/sys/fs/cgroup/cgroup.controllers"); err == nil {
 		return fn("/sys/fs/cgroup")
@@ -461,8 +462,9 @@ func forEachCgroupHierarchy(fn func(dir string) error) error {
 	var errs []error
 	for _, e := range entries {
 		dir := filepath.Join("/sys/fs/cgroup", e.Name())
-		// Symlinks (cpu -> cpu,cpuacct) name a hierarchy twice.
-		if !e.IsDir() || e.Name() == "unified" {
+		// Symlinks (cpu -> cpu,cpuacct) name a hierarchy twice; unified
+		// is the cgroup v2 tree of a hybrid host, which runc uses too.
+		if !e.IsDir() {
 			continue
 		}
 		errs = append(errs, fn(dir))
@@ -545,4 +547,47 @@ func (s *Stack) ContainerPID(ctx context.Context, containerID string) (int, erro
 		}
 	}
 	return 0, fmt.Errorf("container %s is not running:\n%s", id, out)
+}
+
+// NodeRSS is the resident memory of the node's processes (containerd,
+// CoreDNS, scheduler, kubelet, kube-proxy) and of every process in the
+// stack's Pod cgroups (shims excluded), in bytes.
+func (s *Stack) NodeRSS() (int64, error) {
+	var total int64
+	var errs []error
+	for _, p := range s.procs {
+		switch p.name {
+		case "containerd", "coredns", "kube-scheduler", "kubelet", "kube-proxy":
+			rss, err := processRSS(p.pid)
+			errs = append(errs, err)
+			total += rss
+		}
+	}
+	procs, err := os.ReadFile("/sys/fs/cgroup/memory" + s.node.cgroupRoot + "/memory.usage_in_bytes")
+	if err == nil {
+		var usage int64
+		if _, err := fmt.Sscan(strings.TrimSpace(string(procs)), &usage); err == nil {
+			total += usage
+		}
+	}
+	return total, errors.Join(errs...)
+}
+
+// processRSS is VmRSS of a process and its children (nsenter execs the
+// program, so the PID is the program's own).
+func processRSS(pid int) (int64, error) {
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0, err
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		if v, ok := strings.CutPrefix(line, "VmRSS:"); ok {
+			var kb int64
+			if _, err := fmt.Sscan(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), &kb); err != nil {
+				return 0, fmt.Errorf("VmRSS of %d: %w", pid, err)
+			}
+			return kb * 1024, nil
+		}
+	}
+	return 0, fmt.Errorf("no VmRSS for %d", pid)
 }
