@@ -72,13 +72,13 @@ version: build
 observe: deps
 	$(GO) run ./bench/observe
 
-## e2e: a real kube-apiserver, controller manager and Argo CD reconcile this
-## repository from git, inside a network namespace (needs root; builds the
-## toolchain into .cache/e2e once, ~15 min cold)
+## e2e: a real one-node cluster (kubelet, containerd, kube-proxy, CoreDNS) and
+## Argo CD reconcile this repository from git, inside a network namespace
+## (needs root; builds the toolchain into .cache/e2e once, ~30 min cold)
 e2e: deps
 	bash test/e2e/toolchain/build.sh
 	$(GO) vet -tags e2e ./test/e2e/...
-	$(GO) test -tags e2e -count=1 -timeout 30m -v ./test/e2e/...
+	$(GO) test -tags e2e -count=1 -timeout 45m -v ./test/e2e/...
 
 ## minikube-up: start minikube, build the doc-search image in it, install Argo CD
 ## and hand it clusters/minikube (needs minikube and kubectl; docs/runbooks.md)

@@ -28,11 +28,18 @@ declare -A debs=(
 	# servers of the users service's tests (scripts/install-aws-stores.sh).
 	[node]=nodejs
 	[npm]=npm
+	# The end-to-end test's node (test/e2e/stack/node.go).
+	[containerd]=containerd
+	[runc]=runc
+	[iptables]=iptables
+	[conntrack]=conntrack
 )
 missing=()
 for cmd in "${!debs[@]}"; do
 	command -v "$cmd" >/dev/null 2>&1 || missing+=("${debs[$cmd]}")
 done
+# CNI plugins are not commands: containerd runs them from /usr/lib/cni.
+[[ -x /usr/lib/cni/bridge ]] || missing+=(containernetworking-plugins)
 if ((${#missing[@]})); then
 	mapfile -t missing < <(printf '%s\n' "${missing[@]}" | sort -u)
 	if [[ $(id -u) -ne 0 ]]; then

@@ -22,7 +22,7 @@ import (
 // automated Application follows: bootstrap, a pushed image change, a
 // hand edit reverted, and a removed file pruned.
 func TestStack_ReconcilesFixtureFromGit(t *testing.T) {
-	e := startEnv(t)
+	e := startEnv(t, false)
 	repo := newOrigin(t, e.served, e.work, "fixture", func(dir string) {
 		copyTree(t, "testdata/fixture", dir)
 	})

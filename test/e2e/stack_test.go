@@ -20,7 +20,6 @@ import (
 	synccommon "github.com/argoproj/gitops-engine/pkg/sync/common"
 	"github.com/stretchr/testify/require"
 	appsv1 "k8s.io/api/apps/v1"
-	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
@@ -43,10 +42,15 @@ type env struct {
 	root   string // this repository's root
 }
 
-// startEnv builds nothing: it expects test/e2e/toolchain/build.sh to have
-// filled .cache/e2e/bin (`make e2e` does). Everything started is stopped
-// when the test ends; on failure the tail of every log is printed.
-func startEnv(t *testing.T) *env {
+// withNode asks startEnv for a real node: Pods run (kubelet, containerd,
+// kube-proxy, CoreDNS), with the images of buildImages imported.
+type withNode bool
+
+// startEnv builds no toolchain: it expects test/e2e/toolchain/build.sh to
+// have filled .cache/e2e/bin (`make e2e` does). Everything started is
+// stopped when the test ends; on failure the tail of every log, and
+// `kubectl describe` of every Pod that is not Ready, is printed.
+func startEnv(t *testing.T, node withNode) *env {
 	t.Helper()
 	if os.Geteuid() != 0 {
 		t.Fatal("the end-to-end test creates a network namespace (ip netns add) and must run as root")
@@ -54,7 +58,13 @@ func startEnv(t *testing.T) *env {
 	root, err := filepath.Abs("../..")
 	require.NoError(t, err)
 	bin := filepath.Join(root, ".cache", "e2e", "bin")
-	for _, name := range []string{"kube-apiserver", "kube-controller-manager", "argocd", "helm", "kustomize"} {
+	programs := []string{"kube-apiserver", "kube-controller-manager", "argocd", "helm", "kustomize"}
+	var images []string
+	if node {
+		programs = append(programs, "kube-scheduler", "kubelet", "kube-proxy", "coredns")
+		images = buildImages(t, root)
+	}
+	for _, name := range programs {
 		_, err := os.Stat(filepath.Join(bin, name))
 		require.NoError(t, err, "%s missing from %s: run test/e2e/toolchain/build.sh (make e2e does)", name, bin)
 	}
@@ -74,12 +84,17 @@ func startEnv(t *testing.T) *env {
 		WorkDir:         filepath.Join(work, "stack"),
 		LogDir:          logs,
 		ArgoCDManifests: manifests,
+		Node:            bool(node),
+		Images:          images,
 		Logf:            t.Logf,
 	})
 	if s != nil {
 		t.Cleanup(func() {
 			if t.Failed() {
 				t.Logf("component logs (last lines):\n%s", s.LogTails(40))
+				if node {
+					t.Logf("Pods not Ready:\n%s", s.DescribeUnreadyPods(context.Background()))
+				}
 			}
 			s.Stop()
 		})
@@ -123,8 +138,7 @@ func (e *env) waitApp(name, what string, timeout time.Duration, cond func(*v1alp
 
 // synced holds when Argo CD found the cluster matching revision (any
 // revision when empty). It says nothing of a sync operation still waiting
-// for health: with no kubelet, Deployments never become healthy, so an
-// app-of-apps sync whose waves wait for child health keeps running.
+// for health (an app-of-apps sync whose waves wait for child health).
 func synced(revision string) func(*v1alpha1.Application) bool {
 	return func(a *v1alpha1.Application) bool {
 		return a.Status.Sync.Status == v1alpha1.SyncStatusCodeSynced &&
@@ -243,29 +257,4 @@ func (e *env) with(t *testing.T) *env {
 	c := *e
 	c.t = t
 	return &c
-}
-
-// markPodsReady stands in for the kubelet this stack does not run: it sets
-// every Pod of the namespace Running and Ready, so that Deployments become
-// available and Argo CD's health-gated steps (PruneLast, sync waves) go on.
-func (e *env) markPodsReady(ns string) {
-	e.t.Helper()
-	pods, err := e.stack.Kube.CoreV1().Pods(ns).List(e.ctx, metav1.ListOptions{})
-	require.NoError(e.t, err)
-	now := metav1.Now()
-	for i := range pods.Items {
-		pod := &pods.Items[i]
-		if pod.Status.Phase == corev1.PodRunning || pod.DeletionTimestamp != nil {
-			continue
-		}
-		pod.Status.Phase = corev1.PodRunning
-		pod.Status.Conditions = []corev1.PodCondition{
-			{Type: corev1.PodReady, Status: corev1.ConditionTrue, LastTransitionTime: now},
-			{Type: corev1.ContainersReady, Status: corev1.ConditionTrue, LastTransitionTime: now},
-		}
-		_, err := e.stack.Kube.CoreV1().Pods(ns).UpdateStatus(e.ctx, pod, metav1.UpdateOptions{})
-		if err != nil && !apierrors.IsNotFound(err) && !apierrors.IsConflict(err) {
-			require.NoError(e.t, err, "marking Pod %s/%s ready", ns, pod.Name)
-		}
-	}
 }

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 	"time"
 
@@ -33,14 +34,27 @@ const (
 	repoServerAddr = "127.0.0.1:8081"
 	gitDaemonAddr  = "127.0.0.1:9418"
 
+	kubernetesServiceIP = "10.96.0.1"
+
 	// ArgoCDNamespace is where Argo CD's configuration and Applications live.
 	ArgoCDNamespace = "argocd"
 )
 
-// Controllers the controller manager runs: all but those that need nodes,
-// a cloud or volumes. Garbage collection is the one Argo CD needs (its
-// foreground prune waits for dependents to go).
-const controllers = "*,-nodeipam,-nodelifecycle,-cloud-node-lifecycle,-service-lb-controller,-route,-persistentvolume-binder,-attachdetach"
+// Controllers the controller manager runs: all but those that need a
+// cloud, node IP ranges or volumes. Garbage collection is the one Argo CD
+// needs (its foreground prune waits for dependents to go); node lifecycle
+// lifts the not-ready taint once the kubelet reports Ready.
+const controllers = "*,-nodeipam,-cloud-node-lifecycle,-service-lb-controller,-route,-persistentvolume-binder,-attachdetach"
+
+// components that talk to the API server each get a token of their own,
+// named as the API server's bootstrap RBAC policy and Node authorizer
+// expect them.
+var components = map[string]struct{ user, groups string }{
+	"admin":          {"admin", "system:masters"},
+	"kubelet":        {"system:node:" + NodeName, "system:nodes"},
+	"kube-scheduler": {"system:kube-scheduler", ""},
+	"kube-proxy":     {"system:kube-proxy", ""},
+}
 
 // Config says where the stack finds its programs and keeps its state.
 type Config struct {
@@ -53,6 +67,13 @@ type Config struct {
 	LogDir string
 	// ArgoCDManifests is the manifests/ folder of the argo-cd module.
 	ArgoCDManifests string
+	// Node runs a real node too: containerd, kubelet, kube-proxy, CoreDNS
+	// and kube-scheduler (BinDir then also holds kube-scheduler, kubelet,
+	// kube-proxy and coredns). Without it Pods are created but never run.
+	Node bool
+	// Images are image tarballs (WriteImage) imported into the node's
+	// containerd before the kubelet starts; PauseImage must be one of them.
+	Images []string
 	// Logf reports progress (testing.T.Logf).
 	Logf func(format string, args ...any)
 }
@@ -63,6 +84,7 @@ type Stack struct {
 	cfg   Config
 	netns *Netns
 	procs []*process
+	node  *node // nil without Config.Node
 
 	// REST is the admin's client configuration; it dials into the namespace.
 	REST *rest.Config
@@ -71,6 +93,9 @@ type Stack struct {
 	Dynamic dynamic.Interface
 	// Kubeconfig is the admin kubeconfig file the components use.
 	Kubeconfig string
+
+	tokens map[string]string // per component, see components
+	caPEM  []byte            // the API server's self-signed certificate
 }
 
 // Start brings the whole stack up. On error, whatever had started is
@@ -98,6 +123,7 @@ func Start(ctx context.Context, cfg Config) (s *Stack, err error) {
 		{"etcd", s.startEtcd},
 		{"kube-apiserver", s.startAPIServer},
 		{"kube-controller-manager", s.startControllerManager},
+		{"node", s.startNodeIfAsked},
 		{"redis", s.startRedis},
 		{"Argo CD configuration", s.installArgoCD},
 		{"argocd-repo-server", s.startRepoServer},
@@ -113,12 +139,25 @@ func Start(ctx context.Context, cfg Config) (s *Stack, err error) {
 	return s, nil
 }
 
-// Stop stops every process in reverse start order and deletes the namespace.
+// Stop stops every process in reverse start order and deletes the
+// namespace. With a node, its Pods are deleted first while the kubelet can
+// still tear them down, leftover containers are killed before containerd
+// stops, and what the kubelet changed on the host is put back.
 func (s *Stack) Stop() {
+	if s.node != nil && s.Kube != nil {
+		s.drainNode()
+	}
 	for i := len(s.procs) - 1; i >= 0; i-- {
+		if s.node != nil && s.procs[i] == s.node.containerd {
+			s.removeContainers()
+		}
 		s.procs[i].stop(10 * time.Second)
 	}
 	s.procs = nil
+	if s.node != nil {
+		s.cleanHost()
+		s.node = nil
+	}
 	if s.netns != nil {
 		if err := s.netns.Delete(); err != nil {
 			s.cfg.Logf("stack: %v", err)
@@ -144,6 +183,12 @@ func (s *Stack) Healthy() error {
 		errs = append(errs, p.exited())
 	}
 	return errors.Join(errs...)
+}
+
+// DialContext opens a connection from inside the stack's network
+// namespace: from there the node address and its NodePorts are reachable.
+func (s *Stack) DialContext(ctx context.Context, network, addr string) (net.Conn, error) {
+	return s.netns.DialContext(ctx, network, addr)
 }
 
 func (s *Stack) bin(name string) string { return filepath.Join(s.cfg.BinDir, name) }
@@ -178,9 +223,18 @@ func (s *Stack) startEtcd(ctx context.Context) error {
 	})
 }
 
+func (s *Stack) startNodeIfAsked(ctx context.Context) error {
+	if !s.cfg.Node {
+		return nil
+	}
+	return s.startNode(ctx)
+}
+
 func (s *Stack) startAPIServer(ctx context.Context) error {
-	certPEM, keyPEM, err := cert.GenerateSelfSignedCertKey("127.0.0.1", []net.IP{net.ParseIP("127.0.0.1")},
-		[]string{"localhost", "kubernetes", "kubernetes.default", "kubernetes.default.svc"})
+	// Pods reach the API server through the kubernetes Service's address.
+	certPEM, keyPEM, err := cert.GenerateSelfSignedCertKey("127.0.0.1",
+		[]net.IP{net.ParseIP("127.0.0.1"), net.ParseIP(NodeIP), net.ParseIP(kubernetesServiceIP)},
+		[]string{"localhost", "kubernetes", "kubernetes.default", "kubernetes.default.svc", "kubernetes.default.svc.cluster.local"})
 	if err != nil {
 		return fmt.Errorf("generating serving certificate: %w", err)
 	}
@@ -188,15 +242,27 @@ func (s *Stack) startAPIServer(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("generating service account key: %w", err)
 	}
-	token, err := randomHex(16)
-	if err != nil {
-		return err
+	s.tokens = map[string]string{}
+	var tokens strings.Builder
+	for i, name := range sortedKeys(components) {
+		token, err := randomHex(16)
+		if err != nil {
+			return err
+		}
+		s.tokens[name] = token
+		c := components[name]
+		fmt.Fprintf(&tokens, "%s,%s,%d", token, c.user, i+1)
+		if c.groups != "" {
+			fmt.Fprintf(&tokens, ",%q", c.groups)
+		}
+		tokens.WriteString("\n")
 	}
+	token := s.tokens["admin"]
 	files := map[string][]byte{
 		"apiserver.crt": certPEM,
 		"apiserver.key": keyPEM,
 		"sa.key":        saKey,
-		"tokens.csv":    []byte(token + ",admin,admin,system:masters\n"),
+		"tokens.csv":    []byte(tokens.String()),
 	}
 	for name, data := range files {
 		if err := os.WriteFile(s.path(name), data, 0o600); err != nil {
@@ -205,11 +271,10 @@ func (s *Stack) startAPIServer(ctx context.Context) error {
 	}
 	p, err := s.start("kube-apiserver", nil, "", s.bin("kube-apiserver"),
 		"--etcd-servers", "http://"+etcdAddr,
-		"--bind-address", "127.0.0.1",
-		"--advertise-address", "127.0.0.1",
-		// The kubernetes Service's endpoints may not be a loopback address,
-		// and nothing here needs them.
-		"--endpoint-reconciler-type", "none",
+		// All addresses of the namespace: loopback for the components, the
+		// node address for Pods (the kubernetes Service's endpoint).
+		"--bind-address", "0.0.0.0",
+		"--advertise-address", NodeIP,
 		"--secure-port", "6443",
 		"--tls-cert-file", s.path("apiserver.crt"),
 		"--tls-private-key-file", s.path("apiserver.key"),
@@ -217,8 +282,11 @@ func (s *Stack) startAPIServer(ctx context.Context) error {
 		"--service-account-issuer", "https://kubernetes.default.svc.cluster.local",
 		"--service-account-key-file", s.path("sa.key"),
 		"--service-account-signing-key-file", s.path("sa.key"),
-		"--service-cluster-ip-range", "10.96.0.0/16",
-		"--authorization-mode", "RBAC",
+		"--service-cluster-ip-range", ServiceCIDR,
+		"--authorization-mode", "Node,RBAC",
+		"--enable-admission-plugins", "NodeRestriction",
+		// Logs and port-forward reach the kubelet on the node address.
+		"--kubelet-preferred-address-types", "InternalIP",
 		"--allow-privileged",
 		"--profiling=false",
 	)
@@ -239,28 +307,48 @@ func (s *Stack) startAPIServer(ctx context.Context) error {
 	if s.Dynamic, err = dynamic.NewForConfig(s.REST); err != nil {
 		return fmt.Errorf("dynamic client: %w", err)
 	}
-	if err := s.writeKubeconfig(token, certPEM); err != nil {
-		return err
+	s.caPEM = certPEM
+	for name := range components {
+		if err := s.writeKubeconfig(name); err != nil {
+			return err
+		}
 	}
+	s.Kubeconfig = s.kubeconfigFor("admin")
 	return waitFor(ctx, p, 60*time.Second, func(ctx context.Context) error {
 		_, err := s.Kube.Discovery().RESTClient().Get().AbsPath("/readyz").DoRaw(ctx)
 		return err
 	})
 }
 
-// writeKubeconfig writes the admin kubeconfig the components use; its
-// context's namespace is Argo CD's.
-func (s *Stack) writeKubeconfig(token string, ca []byte) error {
+// writeKubeconfig writes the kubeconfig of one of the components; its
+// context (e2e) has Argo CD's namespace.
+func (s *Stack) writeKubeconfig(component string) error {
 	cfg := clientcmdapi.NewConfig()
-	cfg.Clusters["e2e"] = &clientcmdapi.Cluster{Server: "https://" + apiServerAddr, CertificateAuthorityData: ca}
-	cfg.AuthInfos["admin"] = &clientcmdapi.AuthInfo{Token: token}
-	cfg.Contexts["e2e"] = &clientcmdapi.Context{Cluster: "e2e", AuthInfo: "admin", Namespace: ArgoCDNamespace}
+	cfg.Clusters["e2e"] = &clientcmdapi.Cluster{Server: "https://" + apiServerAddr, CertificateAuthorityData: s.caPEM}
+	cfg.AuthInfos[component] = &clientcmdapi.AuthInfo{Token: s.tokens[component]}
+	cfg.Contexts["e2e"] = &clientcmdapi.Context{Cluster: "e2e", AuthInfo: component, Namespace: ArgoCDNamespace}
 	cfg.CurrentContext = "e2e"
-	s.Kubeconfig = s.path("kubeconfig")
-	if err := clientcmd.WriteToFile(*cfg, s.Kubeconfig); err != nil {
-		return fmt.Errorf("writing kubeconfig: %w", err)
+	if err := clientcmd.WriteToFile(*cfg, s.kubeconfigFor(component)); err != nil {
+		return fmt.Errorf("writing the kubeconfig of %s: %w", component, err)
 	}
 	return nil
+}
+
+// kubeconfigFor is the path of a component's kubeconfig.
+func (s *Stack) kubeconfigFor(component string) string {
+	if component == "admin" {
+		return s.path("kubeconfig")
+	}
+	return s.path(component + ".kubeconfig")
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
 }
 
 func (s *Stack) startControllerManager(ctx context.Context) error {

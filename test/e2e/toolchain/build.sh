@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Builds the programs the end-to-end test runs, each once under a versioned
 # name in .cache/e2e/bin (reused while the pinned version is unchanged):
-# kube-apiserver and kube-controller-manager from k8s.io/kubernetes, the
-# argocd binary from github.com/argoproj/argo-cd/v2, and helm and kustomize
-# for the repo server (taken from .cache/bin when install-deps put them there).
-# Builds run at low priority: a cold build takes ~15 minutes on 2 cores.
+# kube-apiserver, kube-controller-manager, kube-scheduler, kubelet and
+# kube-proxy from k8s.io/kubernetes, CoreDNS, the argocd binary from
+# github.com/argoproj/argo-cd/v2, and helm and kustomize for the repo server
+# (taken from .cache/bin when install-deps put them there).
+# Builds run at low priority: a cold build takes ~30 minutes on 2 cores.
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -14,6 +15,8 @@ mkdir -p "$bin"
 
 helm_version=v3.16.3
 kustomize_version=v5.4.3
+# The node's cluster DNS, run as a process beside the kubelet.
+coredns_version=v1.12.1
 
 modversion() { # dir module
 	(cd "$1" && go list -m -f '{{.Version}}' "$2")
@@ -60,11 +63,14 @@ for p in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
 	kube_ldflags+=" -X $p.gitVersion=$kube -X $p.gitMajor=1 -X $p.gitMinor=$kube_minor -X $p.gitTreeState=clean"
 done
 build "$here/kube" kube-apiserver "$kube" k8s.io/kubernetes/cmd/kube-apiserver "$kube_ldflags"
-build "$here/kube" kube-controller-manager "$kube" k8s.io/kubernetes/cmd/kube-controller-manager "$kube_ldflags"
+for cmd in kube-controller-manager kube-scheduler kubelet kube-proxy; do
+	build "$here/kube" "$cmd" "$kube" "k8s.io/kubernetes/cmd/$cmd" "$kube_ldflags"
+done
 
 argocd=$(modversion "$here/argocd" github.com/argoproj/argo-cd/v2)
 build "$here/argocd" argocd "$argocd" github.com/argoproj/argo-cd/v2/cmd \
 	"-X github.com/argoproj/argo-cd/v2/common.version=${argocd#v} -X github.com/argoproj/argo-cd/v2/common.gitTreeState=clean"
 
+install coredns "github.com/coredns/coredns@$coredns_version"
 install helm "helm.sh/helm/v3/cmd/helm@$helm_version"
 install kustomize "sigs.k8s.io/kustomize/kustomize/v5@$kustomize_version"
