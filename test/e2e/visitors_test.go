@@ -9,8 +9,8 @@ import "strings"
 //   - sealed-secrets, whose chart comes from a remote Helm repository;
 //   - visitors, whose PreSync migration Job needs a Pod that runs, and
 //     minikube's postgresql, a StatefulSet, for the same reason;
-//   - shout and minikube's redis, ports and minikube's jaeger, whose
-//     Applications and projects the served clone does not yet follow.
+//   - shout and minikube's redis, ports and minikube's jaeger, and users,
+//     whose Applications and projects the served clone does not yet follow.
 //
 // kustomization is the cluster's kustomization.yaml: only the Applications
 // it holds are left out.
@@ -29,6 +29,7 @@ func visitorsLeftOut(kustomization string) (patches []any, names []string) {
 	if strings.Contains(kustomization, "jaeger/application.yaml") {
 		names = append(names, "jaeger")
 	}
+	names = append(names, "users")
 	for _, n := range names {
 		patches = append(patches, map[string]any{
 			"patch": "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: " + n + "\n  namespace: argocd\n$patch: delete\n",
