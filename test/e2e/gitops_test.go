@@ -433,11 +433,12 @@ func readYAML(t *testing.T, path string, v any) {
 // TestChartcheck_RenderIsAcceptedByAPIServer: every object `chartcheck
 // render` produces for the clusters passes a server-side dry run with
 // strict field validation against a real API server that has Argo CD's and
-// the Prometheus operator's CRDs, so a schema drift between what chartcheck
+// the Prometheus operator's and Sealed Secrets' CRDs, so a schema drift between what chartcheck
 // renders and what a cluster accepts fails here.
 func TestChartcheck_RenderIsAcceptedByAPIServer(t *testing.T) {
 	e := startEnv(t, false)
 	e.installPrometheusCRDs()
+	e.installSealedSecretsCRD()
 	repo, _ := e.cloneThisRepo()
 	chartcheck := e.buildTool("github.com/doc-search/gitops/tools/chartcheck")
 

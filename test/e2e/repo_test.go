@@ -128,12 +128,27 @@ func kustomizeBuild(t *testing.T, dir string) []*unstructured.Unstructured {
 // so ServiceMonitor and PrometheusRule can be created.
 func (e *env) installPrometheusCRDs() {
 	e.t.Helper()
-	version := goOutput(e.t, e.root, "list", "-m", "-f", "{{.Version}}", "github.com/prometheus-operator/prometheus-operator/pkg/apis/monitoring")
-	dir := goOutput(e.t, e.root, "mod", "download", "-json", "github.com/prometheus-operator/prometheus-operator@"+version)
+	e.installModuleCRDs("github.com/prometheus-operator/prometheus-operator/pkg/apis/monitoring",
+		"github.com/prometheus-operator/prometheus-operator", "example/prometheus-operator-crd/monitoring.coreos.com_*.yaml")
+}
+
+// installSealedSecretsCRD applies the SealedSecret CRD of the sealed-secrets
+// module tools/seal builds with: the CRD its remote chart installs.
+func (e *env) installSealedSecretsCRD() {
+	e.t.Helper()
+	e.installModuleCRDs("github.com/bitnami-labs/sealed-secrets",
+		"github.com/bitnami-labs/sealed-secrets", "helm/sealed-secrets/crds/bitnami.com_*.yaml")
+}
+
+// installModuleCRDs applies the CRD files matching glob in module at the
+// version go.mod requires of versionOf (a package path of that module's).
+func (e *env) installModuleCRDs(versionOf, module, glob string) {
+	e.t.Helper()
+	version := goOutput(e.t, e.root, "list", "-m", "-f", "{{.Version}}", versionOf)
+	dir := goOutput(e.t, e.root, "mod", "download", "-json", module+"@"+version)
 	var mod struct{ Dir string }
 	require.NoError(e.t, yaml.Unmarshal([]byte(dir), &mod))
-	crds := filepath.Join(mod.Dir, "example", "prometheus-operator-crd", "monitoring.coreos.com_*.yaml")
-	require.NoError(e.t, e.stack.ApplyFiles(e.ctx, stack.ApplyOptions{}, crds))
+	require.NoError(e.t, e.stack.ApplyFiles(e.ctx, stack.ApplyOptions{}, filepath.Join(mod.Dir, filepath.FromSlash(glob))))
 }
 
 // buildTool builds one of this repository's commands into the test's
